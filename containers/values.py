@@ -47,9 +47,6 @@ class Long(int):
     """java.lang.Long"""
     __slots__ = ()
 
-    def __repr__(self):
-        return f"{int(self)}L"
-
 
 class Short(int):
     """java.lang.Short"""
