@@ -22,7 +22,10 @@ _BUILTIN = {
     "home": "./var",
     "extensions": ["KieServer", "BRM", "BPM", "DMN"],
     "executor": {"enabled": True},
-    "users": {},
+    # used only when no configuration file is found: the KIE docs' default user
+    "users": {"kieserver": {"password": "pbkdf2_sha256$120000$a2llc2VydmVyLWRlZmF1bHQ=$"
+                                        "A7GHZnQ8rE+WeyculF3qMz0Jy2DcFIFPgue6NrkTG8o=",
+                            "roles": ["kie-server", "admin", "Administrators"]}},
     "groups": {},
     "tokens": {},
 }
@@ -103,6 +106,8 @@ def load_config(path: str | None = None, overrides: dict | None = None, environ=
         if not isinstance(loaded, dict):
             raise ValueError(f"{path}: the configuration must be a YAML mapping")
         _deep_merge(data, loaded)
+        if "users" in loaded:   # a configuration file's users replace the built-in default user
+            data["users"] = loaded["users"] or {}
     for name, (section, key) in _KIE_ENV.items():
         if environ.get(name):
             data[section][key] = environ[name]
@@ -115,6 +120,8 @@ def load_config(path: str | None = None, overrides: dict | None = None, environ=
         elif len(parts) == 2 and isinstance(data.get(parts[0]), dict):
             data[parts[0]][parts[1]] = _env_value(value)
     _deep_merge(data, overrides or {})
+    if overrides and "users" in overrides:
+        data["users"] = overrides["users"]
     return Config(data)
 
 
