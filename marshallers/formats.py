@@ -7,6 +7,7 @@ Content-Type is chosen separately (getVariant).
 from __future__ import annotations
 
 import enum
+import functools
 
 
 class MarshallingFormat(enum.Enum):
@@ -132,6 +133,7 @@ def _parse_accept(header: str):
     return ranges
 
 
+@functools.lru_cache(maxsize=512)
 def negotiate_accept(header: str | None) -> str | None:
     """Return the media type string of the chosen variant, or None when nothing is acceptable."""
     if not header:
@@ -177,6 +179,7 @@ def negotiate_accept(header: str | None) -> str | None:
     return _variant_str(best) if best else None
 
 
+@functools.lru_cache(maxsize=512)
 def select_format(accept: str | None, content_type: str | None, kie_content_type: str | None):
     """Return (Format, response media type) as KIE Server computes them.
 

@@ -12,7 +12,7 @@ import peewee
 from containers.container import KieContainer
 from containers.kjar import GAV, KjarError, read_kjar
 from kieserver.extensions import ContainerSetupError
-from kieserver.store.db import database
+from kieserver.store.db import PkLookup, database
 from kieserver.store.models import ContainerRecord
 from marshallers.dates import from_millis, now, to_millis
 from marshallers.types.core import (KieContainerResource, KieContainerResourceList,
@@ -21,8 +21,12 @@ from marshallers.types.core import (KieContainerResource, KieContainerResourceLi
 
 log = logging.getLogger("kieserver.containers")
 
+_by_id = PkLookup(ContainerRecord)
+
 STATUSES = ("CREATING", "STARTED", "FAILED", "DISPOSING", "STOPPED", "DEACTIVATED")
-SCANNER_STATUSES = ("UNKNOWN", "CREATED", "STARTED", "SCANNING", "STOPPED", "DISPOSED")
+SCANNER__by_id = PkLookup(ContainerRecord)
+
+STATUSES = ("UNKNOWN", "CREATED", "STARTED", "SCANNING", "STOPPED", "DISPOSED")
 
 
 class StatusFilterError(ValueError):
@@ -86,7 +90,7 @@ class ContainerService:
         )
 
     def find(self, container_id):
-        return ContainerRecord.get_or_none(ContainerRecord.container_id == container_id)
+        return _by_id.get(container_id)
 
     def resolve(self, id_or_alias):
         """The record for a container id, or for the newest container carrying that alias."""

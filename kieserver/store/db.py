@@ -97,3 +97,30 @@ def close_store():
 def drop_all():
     """Drop every registered table (tests only)."""
     database.drop_tables(list(reversed(_models)), safe=True, cascade=is_postgres())
+
+
+class PkLookup:
+    """`Model.get_or_none(pk == value)` with the SQL built once per database (hot request paths:
+    peewee's query building costs more than the query itself)."""
+
+    def __init__(self, model):
+        self.model = model
+        self._db = None
+        self._sql = None
+        self._fields = None
+
+    def get(self, value):
+        db = database.obj
+        if self._db is not db:
+            pk = self.model._meta.primary_key
+            self._sql, _ = self.model.select().where(pk == "?").sql()
+            self._fields = list(self.model._meta.sorted_fields)
+            self._db = db
+        row = database.execute_sql(self._sql, (value,)).fetchone()
+        if row is None:
+            return None
+        obj = self.model.__new__(self.model)
+        obj.__data__ = {f.name: f.python_value(v) for f, v in zip(self._fields, row)}
+        obj._dirty = set()
+        obj.__rel__ = {}
+        return obj
