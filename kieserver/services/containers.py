@@ -24,9 +24,7 @@ log = logging.getLogger("kieserver.containers")
 _by_id = PkLookup(ContainerRecord)
 
 STATUSES = ("CREATING", "STARTED", "FAILED", "DISPOSING", "STOPPED", "DEACTIVATED")
-SCANNER__by_id = PkLookup(ContainerRecord)
-
-STATUSES = ("UNKNOWN", "CREATED", "STARTED", "SCANNING", "STOPPED", "DISPOSED")
+SCANNER_STATUSES = ("UNKNOWN", "CREATED", "STARTED", "SCANNING", "STOPPED", "DISPOSED")
 
 
 class StatusFilterError(ValueError):
