@@ -64,6 +64,7 @@ KNOWN = {
     "BPM": "kieserver.ext.bpm:BpmExtension",
     "DMN": "kieserver.ext.dmn:DmnExtension",
     "Jobs": "kieserver.executor.extension:JobsExtension",
+    "Tasks": "kieserver.ext.tasks:TasksExtension",
 }
 
 
