@@ -236,7 +236,7 @@ def read_kjar(data: bytes) -> Kjar:
 
 
 def _read_gav(kjar: Kjar) -> GAV | None:
-    from marshallers.xmltree import XmlError, local, parse_xml
+    from marshallers.xmltree import XmlError, parse_xml
     for path, content in kjar.files.items():
         if path.startswith("META-INF/maven/") and path.endswith("/pom.properties"):
             props = {}

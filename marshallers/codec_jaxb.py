@@ -8,7 +8,7 @@ import decimal
 from containers.values import BigInteger, Byte, Char, Float, JavaBean, JavaSet, Long, Short
 from marshallers import model as M
 from marshallers.common import (Ctx, MarshallingError, bean_jaxb_props, coerce_scalar, field_type,
-                                jaxb_type_of_bean, number, type_category)
+                                jaxb_type_of_bean, type_category)
 from marshallers.dates import jaxb_format, parse_date
 from marshallers.xmltree import XSI_TYPE, XNode, XmlError, local, parse_xml, write_jaxb
 
@@ -111,14 +111,18 @@ def encode_root(value, ctx):
     return XNode(tag, children=[XNode("value", text=_text(value))])
 
 
-def _entries(d, ctx):
-    entries = XNode("entries")
+def _map_element(tag, d, ctx):
+    """<tag><entry><key>k</key><value xsi:type=..>v</value></entry>...</tag> (null: no <value>)."""
+    el = XNode(tag)
     for k, v in d.items():
-        e = XNode("entry", children=[XNode("key", text=str(k))])
+        e = el.add(XNode("entry", children=[XNode("key", text=str(k))]))
         if v is not None:
             e.add(encode_any("value", v, ctx))
-        entries.add(e)
-    return entries
+    return el
+
+
+def _entries(d, ctx):
+    return _map_element("entries", d, ctx)
 
 
 def encode_model(obj, tag, ctx: Ctx, extra_attrs=None) -> XNode:
@@ -147,12 +151,7 @@ def _encode_field(node, f, v, ctx):
         else:
             node.children.extend(items)
     elif kind is M.MAP:
-        el = XNode(f.jaxb)
-        for k, x in v.items():
-            e = el.add(XNode("entry", children=[XNode("key", text=str(k))]))
-            if x is not None:
-                e.add(encode_any("value", x, ctx))
-        node.add(el)
+        node.add(_map_element(f.jaxb, v, ctx))
     elif kind is M.RESULT:
         if isinstance(v, M.Model):
             node.add(encode_model(v, type(v).jaxb_root, ctx))
@@ -174,12 +173,7 @@ def _encode_item(tag, v, kind, ctx):
             return encode_model(v, tag, ctx, [("xsi:type", type(v).jaxb_type)])
         return encode_model(v, tag, ctx)
     if kind is M.MAP:
-        el = XNode(tag)
-        for k, x in v.items():
-            e = el.add(XNode("entry", children=[XNode("key", text=str(k))]))
-            if x is not None:
-                e.add(encode_any("value", x, ctx))
-        return el
+        return _map_element(tag, v, ctx)
     return XNode(tag, text=_text(v))
 
 
@@ -231,12 +225,7 @@ def _bean_value(tag, v, ctx):
     if isinstance(v, JavaBean):
         return XNode(tag, children=_bean_children(v, ctx))
     if isinstance(v, dict):
-        el = XNode(tag)
-        for k, x in v.items():
-            e = el.add(XNode("entry", children=[XNode("key", text=str(k))]))
-            if x is not None:
-                e.add(encode_any("value", x, ctx))
-        return el
+        return _map_element(tag, v, ctx)
     return XNode(tag, text=_text(v))
 
 
@@ -296,21 +285,26 @@ def _decode_wrapper(root, cat, ctx):
     return coerce_scalar(text, cat)
 
 
+def _entry_map(el, ctx):
+    """The map held by an element whose children are <entry><key/><value/></entry>."""
+    out = {}
+    for entry in el:
+        k, v = None, None
+        for c in entry:
+            n = local(c.tag)
+            if n == "key":
+                k = c.text or ""
+            elif n == "value":
+                v = decode_any(c, ctx)
+        out[k] = v
+    return out
+
+
 def _decode_entries(el, ctx):
     out = {}
     for entries in el:
-        if local(entries.tag) != "entries":
-            continue
-        for entry in entries:
-            k = None
-            v = None
-            for c in entry:
-                n = local(c.tag)
-                if n == "key":
-                    k = c.text or ""
-                elif n == "value":
-                    v = decode_any(c, ctx)
-            out[k] = v
+        if local(entries.tag) == "entries":
+            out.update(_entry_map(entries, ctx))
     return out
 
 
@@ -374,17 +368,7 @@ def _decode_item(el, kind, ctx):
     if kind is M.ANY:
         return decode_any(el, ctx)
     if kind is M.MAP:
-        out = {}
-        for entry in el:
-            k, v = None, None
-            for c in entry:
-                n = local(c.tag)
-                if n == "key":
-                    k = c.text or ""
-                elif n == "value":
-                    v = decode_any(c, ctx)
-            out[k] = v
-        return out
+        return _entry_map(el, ctx)
     if isinstance(kind, type) and issubclass(kind, M.Model):
         t = el.attrib.get(XSI_TYPE)
         sub = M.find_by_jaxb_type(t) if t else None
@@ -529,19 +513,10 @@ def _bean_field(el, t, ctx):
         if cls is not None:
             return decode_bean(cls, el, ctx)
     if cat == "map":
-        out = {}
-        for entry in el:
-            k, v = None, None
-            for c in entry:
-                if local(c.tag) == "key":
-                    k = c.text or ""
-                elif local(c.tag) == "value":
-                    v = decode_any(c, ctx)
-            out[k] = v
-        return out
+        return _entry_map(el, ctx)
     if len(el):
         return {local(c.tag): decode_any(c, ctx) for c in el}
     text = el.text or ""
-    if cat in (None, "object", "bean", "list", "map"):
-        return number(int(text)) if text.lstrip("-").isdigit() and cat != "bean" and t is not None else text
+    if cat in (None, "object", "bean", "list"):
+        return text   # no xsi:type and no declared type: JAXB gives the text
     return coerce_scalar(text, cat)

@@ -11,7 +11,7 @@ from containers.values import JavaBean, JavaSet, Long
 from marshallers import model as M
 from marshallers.common import (Ctx, MarshallingError, coerce_scalar, field_type, number,
                                 type_category)
-from marshallers.dates import parse_date, to_millis
+from marshallers.dates import to_millis
 from marshallers.jsonwriter import Raw, json_string, pretty, scalar
 
 DATE_KEY = "java.util.Date"

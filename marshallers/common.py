@@ -6,7 +6,7 @@ import datetime as dt
 import decimal
 import re
 
-from containers.values import (BigInteger, Byte, Char, Float, JavaBean, JavaSet, Long, Short,
+from containers.values import (BigInteger, Byte, Char, Float, JavaSet, Long, Short,
                                LocalDateTime)
 from marshallers.dates import parse_date
 
@@ -129,10 +129,6 @@ def coerce_scalar(value, category):
     return value
 
 
-def is_java_builtin(v) -> bool:
-    return not isinstance(v, JavaBean)
-
-
 def jaxb_type_of_bean(cls) -> str:
     name = cls._meta.get("jaxb_name") if cls._meta else None
     if name:
@@ -158,10 +154,6 @@ def field_type(bean, name):
         if f.name == name:
             return f.type
     return None
-
-
-def sorted_set(v):
-    return v
 
 
 __all__ = ["MarshallingError", "Ctx", "number", "type_category", "coerce_scalar", "FQCN_RE",
