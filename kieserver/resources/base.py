@@ -89,3 +89,13 @@ def bool_param(req, name, default=False):
 
 def is_json(req):
     return req.context.fmt.kind is MarshallingFormat.JSON
+
+
+def set_conversation_id(req, resp, server, container_id):
+    """X-KIE-ConversationId as RestUtils.buildConversationIdHeader: the client's value is echoed
+    (by the middleware); otherwise a new one when the URL names a STARTED container."""
+    if req.get_header("X-KIE-ConversationId"):
+        return
+    conv = server.conversation_id(container_id)
+    if conv:
+        resp.set_header("X-KIE-ConversationId", conv)

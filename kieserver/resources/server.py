@@ -5,7 +5,7 @@ import falcon
 
 from containers.kjar import KjarError, read_kjar
 from kieserver.resources.base import (BINARY_TYPES, BodyError, bool_param, read_body, read_raw, send,
-                                      send_failure, send_service_response)
+                                      send_failure, send_service_response, set_conversation_id)
 from kieserver.services.containers import StatusFilterError
 from marshallers.types import core as C
 
@@ -40,6 +40,7 @@ class ContainerResource:
         self.server = server
 
     def on_get(self, req, resp, container_id):
+        set_conversation_id(req, resp, self.server, container_id)
         send(req, resp, self.server.containers.get(container_id))
 
     def on_put(self, req, resp, container_id):
@@ -55,9 +56,7 @@ class ContainerResource:
                 resource.container_id = container_id
             sr = self.server.containers.create(container_id, resource)
         if sr.ok:
-            conv = self.server.conversation_id(container_id)
-            if conv and not req.get_header("X-KIE-ConversationId"):
-                resp.set_header("X-KIE-ConversationId", conv)
+            set_conversation_id(req, resp, self.server, container_id)
         send_service_response(req, resp, sr, ok_status=falcon.HTTP_201, fail_status=falcon.HTTP_400)
 
     def _create_from_kjar(self, req, container_id):
@@ -83,6 +82,7 @@ class ContainerResource:
         return self.server.containers.create(container_id, resource)
 
     def on_delete(self, req, resp, container_id):
+        set_conversation_id(req, resp, self.server, container_id)
         sr = self.server.containers.dispose(container_id, bool_param(req, "abortProcessInstances"))
         status = falcon.HTTP_400 if sr.msg == "KIE Server management api is disabled" else falcon.HTTP_200
         send(req, resp, sr, status)
@@ -96,6 +96,8 @@ class ContainerStatusResource:
     def on_put(self, req, resp, container_id):
         svc = self.server.containers
         sr = svc.activate(container_id) if self.target == "activated" else svc.deactivate(container_id)
+        if sr.ok:
+            set_conversation_id(req, resp, self.server, container_id)
         send_service_response(req, resp, sr, ok_status=falcon.HTTP_201, fail_status=falcon.HTTP_400)
 
 
@@ -108,6 +110,7 @@ class ScannerResource:
         self.server = server
 
     def on_get(self, req, resp, container_id):
+        set_conversation_id(req, resp, self.server, container_id)
         send(req, resp, self.server.containers.get_scanner(container_id))
 
     def on_post(self, req, resp, container_id):
@@ -115,6 +118,7 @@ class ScannerResource:
             scanner = read_body(req, C.KieScannerResource, optional=True)
         except BodyError as e:
             return send_failure(req, resp, f"Error updating scanner for container {container_id}: {e}")
+        set_conversation_id(req, resp, self.server, container_id)
         sr = self.server.containers.update_scanner(container_id, scanner)
         send(req, resp, sr, _mgmt_status(sr))
 
@@ -124,6 +128,7 @@ class ReleaseIdResource:
         self.server = server
 
     def on_get(self, req, resp, container_id):
+        set_conversation_id(req, resp, self.server, container_id)
         send(req, resp, self.server.containers.get_release_id(container_id))
 
     def on_post(self, req, resp, container_id):
@@ -131,6 +136,7 @@ class ReleaseIdResource:
             rid = read_body(req, C.ReleaseId, optional=True)
         except BodyError as e:
             return send_failure(req, resp, f"Error updating releaseId for container {container_id}: {e}")
+        set_conversation_id(req, resp, self.server, container_id)
         sr = self.server.containers.update_release_id(container_id, rid, bool_param(req, "resetBeforeUpdate"))
         send(req, resp, sr, _mgmt_status(sr))
 

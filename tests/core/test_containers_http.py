@@ -404,3 +404,14 @@ def test_maven_repository(client):
     assert client.get(base + "nothing.jar").status_code == 404
     assert client.put("/kie-server/maven2/org/../../etc/passwd", body=b"x").status_code in (400, 404)
     assert client.get("/kie-server/maven2/org/example/demo-kjar/", auth=False).status_code == 401
+
+
+def test_conversation_id(client):
+    upload_maven(client)
+    client.put("/containers/demo", body=create_body("json", "demo"), fmt="json")
+    r = client.get("/containers/demo", fmt="json")
+    conv = r.headers.get("X-KIE-ConversationId")
+    assert conv and conv.startswith("%27default-kieserver%27%3A%27demo%27")
+    r = client.get("/containers/demo", fmt="json", headers={"X-KIE-ConversationId": "abc"})
+    assert r.headers.get("X-KIE-ConversationId") == "abc"
+    assert client.get("/containers/nope", fmt="json").headers.get("X-KIE-ConversationId") is None
