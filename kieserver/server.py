@@ -28,6 +28,7 @@ class KieServer:
         self.containers = ContainerService(self)
         self.human_tasks = None          # kieserver.services.bridge.HumanTasks, set by the tasks extension
         self.process_callbacks = None    # kieserver.services.bridge.ProcessCallbacks, set by the BPM extension
+        self.executor = None             # kieserver.executor.service.ExecutorService, set by the Jobs extension
         self.extensions = load_extensions(self, config.get("extensions") or [])
         self.ready = False
         self.started_on = None
