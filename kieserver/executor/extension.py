@@ -1,7 +1,7 @@
 """The job executor as a server extension: its REST resources and its worker threads."""
 from __future__ import annotations
 
-from kieserver.executor import models  # noqa: F401 - registers the tables
+import kieserver.executor.models  # noqa: F401 - registers the tables
 from kieserver.executor.service import ExecutorService
 from kieserver.executor.worker import Executor
 from kieserver.extensions import Extension

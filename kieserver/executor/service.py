@@ -18,7 +18,7 @@ import uuid
 from containers.values import TypeRegistry
 from kieserver.executor.commands import CommandContext, UnknownCommand, parse_duration, resolve_command
 from kieserver.executor.models import STATUSES, ErrorInfo, RequestInfo
-from kieserver.store.db import database, is_postgres
+from kieserver.store.db import database, is_postgres, model_from_row
 from marshallers import MAP, XSTREAM, MarshallingError, marshal, unmarshal
 
 log = logging.getLogger("kieserver.executor")
@@ -62,6 +62,14 @@ def decode_data(blob, types=None) -> dict:
     except MarshallingError as e:
         log.warning("Unreadable job data: %s", e)
         return {}
+
+
+_FIELDS = list(RequestInfo._meta.sorted_fields)
+_COLUMNS = ", ".join(f.column_name for f in _FIELDS)
+
+
+def _row_to_job(row):
+    return model_from_row(RequestInfo, _FIELDS, row)
 
 
 class ExecutorService:
@@ -156,12 +164,12 @@ class ExecutorService:
         sql = (f"UPDATE requestinfo SET status = 'RUNNING', owner = {ph}, startedon = {ph} "
                f"WHERE id = (SELECT id FROM requestinfo WHERE status IN ('QUEUED', 'RETRYING') "
                f"AND timestamp <= {ph} ORDER BY priority DESC, timestamp, id LIMIT 1{lock}) "
-               f"AND status IN ('QUEUED', 'RETRYING') RETURNING id")
+               f"AND status IN ('QUEUED', 'RETRYING') RETURNING {_COLUMNS}")
         with database.atomic():
             row = database.execute_sql(sql, (token, ts, ts)).fetchone()
         if row is None:
             return None
-        return RequestInfo.get_by_id(row[0]), token
+        return _row_to_job(row), token
 
     def run_once(self) -> bool:
         claimed = self.claim()
@@ -193,9 +201,11 @@ class ExecutorService:
         except Exception as e:  # noqa: BLE001 - any failure of a command is recorded on the job
             self._failed(job, token, executions, data, e)
             return
-        with database.atomic():
-            n = RequestInfo.update(status="DONE", executions=executions, responsedata=encode_data(result),
-                                   message=job.message).where(mine).execute()
+        ph = "%s" if is_postgres() else "?"
+        n = database.execute_sql(
+            f"UPDATE requestinfo SET status = 'DONE', executions = {ph}, responsedata = {ph} "
+            f"WHERE id = {ph} AND status = 'RUNNING' AND owner = {ph}",
+            (executions, RequestInfo.responsedata.db_value(encode_data(result)), job.id, token)).rowcount
         if n and isinstance(result.get("NextScheduleTime"), dt.datetime):
             nxt = to_naive_utc(result["NextScheduleTime"])
             if nxt > utcnow():

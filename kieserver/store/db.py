@@ -117,10 +117,13 @@ class PkLookup:
             self._fields = list(self.model._meta.sorted_fields)
             self._db = db
         row = database.execute_sql(self._sql, (value,)).fetchone()
-        if row is None:
-            return None
-        obj = self.model.__new__(self.model)
-        obj.__data__ = {f.name: f.python_value(v) for f, v in zip(self._fields, row)}
-        obj._dirty = set()
-        obj.__rel__ = {}
-        return obj
+        return None if row is None else model_from_row(self.model, self._fields, row)
+
+
+def model_from_row(model, fields, row):
+    """A model instance from a raw row whose columns are `fields` (for hand-written hot SQL)."""
+    obj = model.__new__(model)
+    obj.__data__ = {f.name: f.python_value(v) for f, v in zip(fields, row)}
+    obj._dirty = set()
+    obj.__rel__ = {}
+    return obj

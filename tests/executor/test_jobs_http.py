@@ -6,7 +6,7 @@ import pytest
 
 from containers.values import Long
 from kieserver.executor.commands import register_command
-from marshallers import JAXB, JSON, MAP, XSTREAM, marshal, unmarshal
+from marshallers import JAXB, JSON, XSTREAM, marshal, unmarshal
 from marshallers.types import jobs as J
 from tests.traffic import captured_requests
 
@@ -130,7 +130,7 @@ def test_queries(client, fmt):
     a = schedule(client, fmt, PRINT, {"businessKey": "k1", "processInstanceId": Long(42)})
     b = schedule(client, fmt, "test.Record", {"businessKey": "k1", "tag": "b"})
     c = schedule(client, fmt, "test.Record", {"businessKey": "k2", "tag": "c"})
-    assert [x.id for x in jobs(client, fmt, f"/jobs/keys/k1")] == [a, b]
+    assert [x.id for x in jobs(client, fmt, "/jobs/keys/k1")] == [a, b]
     assert [x.id for x in jobs(client, fmt, "/jobs/commands/test.Record")] == [b, c]
     assert [x.id for x in jobs(client, fmt, "/jobs/processes/instances/42")] == [a]
     assert [x.id for x in jobs(client, fmt, "/jobs", page="1", pageSize="2")] == [c]
