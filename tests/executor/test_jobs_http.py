@@ -219,3 +219,28 @@ def test_worker_threads_run_jobs(server_factory):
     finally:
         ex.stop()
     assert sorted(CALLS) == list(range(10))
+
+
+def _again(ctx):
+    n = int(ctx.data.get("n", 0))
+    CALLS.append(("again", n))
+    if n < 2:
+        ctx.data["n"] = n + 1
+        return {"NextScheduleTime": dt.datetime.now(dt.timezone.utc) + dt.timedelta(milliseconds=5)}
+    return {}
+
+
+register_command("test.Again", _again)
+
+
+def test_reoccurring_job_reschedules_itself(client):
+    CALLS.clear()
+    first = schedule(client, "json", "test.Again", {"n": 0, "businessKey": "cron"})
+    deadline = time.time() + 5
+    while time.time() < deadline and len(CALLS) < 3:
+        drain(client)
+        time.sleep(0.01)
+    assert CALLS == [("again", 0), ("again", 1), ("again", 2)]
+    chain = jobs(client, "json", "/jobs/keys/cron")
+    assert chain[0].id == first and [j.status for j in chain] == ["DONE"] * 3
+    assert chain[1].message == "Rescheduled reoccurring job"
