@@ -398,6 +398,11 @@ def getprop(o, name):
             return m()
     if isinstance(o, str) and name == "length":
         return len(o)
+    if _is_num(o):
+        try:
+            return _num_method(o, name, [])
+        except AttributeError:
+            pass
     if isinstance(o, (list, tuple)) and name in ("size", "length"):
         return len(o)
     if isinstance(o, (list, tuple)) and name == "empty":

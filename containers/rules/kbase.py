@@ -1,0 +1,381 @@
+"""Building a knowledge base: DRL packages compiled into patterns, constraints and consequences."""
+from __future__ import annotations
+
+import re
+
+from containers.expressions import ExpressionError, compile_block, compile_expression
+from containers.rules.model import (Accumulate, And, DrlError, Eval, Exists, Forall, Not, Or, Package, Pattern,
+                                    Src)
+from containers.rules.parser import parse_drl
+from containers.values import FieldDef, JavaBean, TypeRegistry
+
+_JAVA_LANG = {"Object", "String", "Integer", "Long", "Double", "Float", "Short", "Byte", "Boolean", "Number",
+              "Character", "BigDecimal", "BigInteger", "List", "ArrayList", "Map", "HashMap", "Set", "HashSet",
+              "Collection", "Date", "LinkedList", "LinkedHashMap"}
+
+
+class CompiledPattern:
+    def __init__(self, pattern: Pattern, matcher, alpha, beta, binders, binding, source, entry_point):
+        self.pattern = pattern
+        self.matcher = matcher        # obj -> bool (type check)
+        self.alpha = alpha            # [compiled fn(env)] needing only `this` and globals
+        self.beta = beta              # [compiled fn(env)] needing bound variables
+        self.binders = binders        # [(var, compiled fn(env))]
+        self.binding = binding
+        self.source = source          # None | ("from", fn) | ("collect", [CE]) | ("accumulate", CAccumulate)
+        self.entry_point = entry_point or "DEFAULT"
+        self.type_name = pattern.java_type
+
+
+class CAccumulate:
+    def __init__(self, source, functions, constraints, inline):
+        self.source = source          # [compiled CE]
+        self.functions = functions    # [(binding, name, arg fn or None)]
+        self.constraints = constraints  # [fn(env)]
+        self.inline = inline          # dict of compiled blocks / expression
+
+
+class CompiledRule:
+    def __init__(self, rule, branches, consequence, salience, attrs):
+        self.rule = rule
+        self.name = rule.name
+        self.package = rule.package
+        self.load_order = rule.load_order
+        self.branches = branches      # [[compiled CE]] (one per `or` branch)
+        self.consequence = consequence
+        self.salience = salience      # int or compiled fn(env)
+        self.attrs = attrs
+        self.no_loop = bool(attrs.get("no-loop"))
+        self.lock_on_active = bool(attrs.get("lock-on-active"))
+        self.auto_focus = bool(attrs.get("auto-focus"))
+        self.activation_group = attrs.get("activation-group")
+        self.agenda_group = rule.agenda_group
+        self.enabled = attrs.get("enabled", True)
+        self.is_query = rule.is_query
+        self.params = rule.params
+        self.types = set()            # fact type names its patterns read
+
+    def __repr__(self):
+        return f"CompiledRule({self.name!r})"
+
+
+class KieBase:
+    def __init__(self, types: TypeRegistry):
+        self.types = types
+        self.rules = []               # CompiledRule in load order (queries excluded)
+        self.queries = {}
+        self.globals = {}
+        self.functions = {}
+        self.imports = {}
+        self.packages = []
+
+    def new_session(self):
+        from containers.rules.session import RuleSession
+        return RuleSession(self)
+
+    @property
+    def rule_names(self):
+        return [r.name for r in self.rules]
+
+
+def _split_dnf(ce):
+    """Expand `or` into branches (Drools compiles one sub-rule per branch)."""
+    if isinstance(ce, Or):
+        out = []
+        for item in ce.items:
+            out.extend(_split_dnf(item))
+        return out
+    if isinstance(ce, And):
+        branches = [[]]
+        for item in ce.items:
+            alts = _split_dnf(item)
+            branches = [b + (a if isinstance(a, list) else [a]) for b in branches for a in alts]
+        return branches
+    return [[ce]]
+
+
+class _Builder:
+    def __init__(self, kbase: KieBase):
+        self.kb = kbase
+        self.errors = []
+
+    def err(self, src, msg):
+        if src is None:
+            self.errors.append(msg)
+        else:
+            self.errors.append(f"{src.file} [{src.line}:{src.col}]: {msg}")
+
+    def expr(self, src: Src, known, constraint=True, dialect="mvel"):
+        try:
+            return compile_expression(src.text, source_name=src.file, line=src.line, column=src.col,
+                                      types=self.kb.types, imports=self.kb.imports, constraint=constraint,
+                                      known_names=known, dialect=dialect)
+        except ExpressionError as e:
+            self.errors.append(str(e))
+            return None
+
+    def block(self, src: Src, known=(), dialect="mvel"):
+        try:
+            return compile_block(src.text, source_name=src.file, line=src.line, column=src.col,
+                                 types=self.kb.types, imports=self.kb.imports, known_names=known, dialect=dialect)
+        except ExpressionError as e:
+            self.errors.append(str(e))
+            return None
+
+    # -- types -----------------------------------------------------------------------------------
+    def resolve(self, name, pkg: Package):
+        base = name.split("<", 1)[0]
+        if base in pkg.imports:
+            return pkg.imports[base]
+        if self.kb.types.get(f"{pkg.name}.{base}") is not None:
+            return f"{pkg.name}.{base}"
+        cls = self.kb.types.get(base)
+        if cls is not None:
+            return cls._java_name
+        for full in self.kb.imports.values():
+            if full.rsplit(".", 1)[-1] == base:
+                return full
+        return base
+
+    def declare(self, pkg: Package):
+        for d in pkg.declarations:
+            full = d.name if "." in d.name else f"{pkg.name}.{d.name}"
+            existing = self.kb.types.get(d.name) or self.kb.types.get(full)
+            if not d.fields and existing is not None:
+                existing._meta.update({k: v for k, v in d.annotations.items()})
+                continue
+            fields = []
+            for i, (fname, ftype, default, ann) in enumerate(d.fields):
+                dv = None
+                if default is not None:
+                    c = self.expr(default, (), constraint=False)
+                    if c is not None:
+                        try:
+                            dv = c({})
+                        except Exception as e:  # noqa: BLE001
+                            self.err(default, f"bad default value for {d.name}.{fname}: {e}")
+                elif ftype in ("int", "long", "short", "byte", "double", "float"):
+                    dv = 0 if ftype not in ("double", "float") else 0.0
+                elif ftype == "boolean":
+                    dv = False
+                pos = ann.get("position")
+                fields.append(FieldDef(fname, ftype, dv, key="key" in ann,
+                                       position=int(pos) if pos not in (None, "") else None))
+            if not any(f.position is not None for f in fields):
+                for i, f in enumerate(fields):
+                    f.position = i
+            sup = self.kb.types.get(self.resolve(d.superclass, pkg)) if d.superclass else None
+            meta = {"declared": True, "jaxb_access": "field", **d.annotations}
+            self.kb.types.define(full, fields, superclass=sup, meta=meta)
+            pkg.imports.setdefault(d.name.rsplit(".", 1)[-1], full)
+
+    # -- patterns ----------------------------------------------------------------------------------
+    def type_matcher(self, java_type):
+        simple = java_type.rsplit(".", 1)[-1]
+        if simple in _JAVA_LANG and self.kb.types.get(java_type) is None:
+            from containers.expressions.statics import instance_of
+            if simple == "Object":
+                return lambda o: True
+            return lambda o: instance_of(o, simple)
+        names = {java_type}
+
+        def match(o, _names=names, _simple=simple):
+            if not isinstance(o, JavaBean):
+                return False
+            cls = type(o)
+            while cls is not JavaBean:
+                jn = cls._java_name
+                if jn in _names:
+                    return True
+                cls = cls.__bases__[0]
+            return False
+        return match
+
+    def pattern(self, p: Pattern, pkg, known: set, rule_types: set, dialect):
+        p.java_type = self.resolve(p.type_name, pkg)
+        rule_types.add(p.java_type)
+        matcher = self.type_matcher(p.java_type)
+        alpha, beta, binders = [], [], []
+        cls = self.kb.types.get(p.java_type)
+        # positional arguments: field at position i == value, or an unbound $var binds it
+        if p.positional:
+            fields = sorted((f for f in cls._fields if f.position is not None), key=lambda f: f.position) \
+                if cls is not None else []
+            for i, src in enumerate(p.positional):
+                if i >= len(fields):
+                    self.err(src, f"{p.type_name} has no field at position {i}")
+                    continue
+                text = src.text.strip()
+                if re.fullmatch(r"\$?[A-Za-z_]\w*", text) and text not in known and text.startswith("$"):
+                    c = self.expr(Src(fields[i].name, src.file, src.line, src.col), known)
+                    if c is not None:
+                        binders.append((text, c))
+                    known.add(text)
+                else:
+                    p.constraints.append(Src(f"{fields[i].name} == ({text})", src.file, src.line, src.col))
+        for var, src in p.bindings:
+            c = self.expr(src, known)
+            if c is not None:
+                binders.append((var, c))
+        for var, _ in p.bindings:
+            known.add(var)
+        for src in p.constraints:
+            c = self.expr(src, known)
+            if c is None:
+                continue
+            if c.names & known:
+                beta.append(c)
+            else:
+                alpha.append(c)
+        # bindings may be used by later constraints of the same pattern: evaluate binders first
+        source = None
+        if p.source is not None:
+            kind, val = p.source
+            if kind == "from":
+                source = ("from", self.expr(val, known, constraint=False))
+            elif kind == "collect":
+                source = ("collect", self.ces([val], pkg, set(known), rule_types, dialect))
+            elif kind == "accumulate":
+                source = ("accumulate", self.accumulate(val, pkg, set(known), rule_types, dialect))
+            # a pattern over a computed source checks every constraint per element
+            beta = alpha + beta
+            alpha = []
+        if p.binding:
+            known.add(p.binding)
+        return CompiledPattern(p, matcher, alpha, beta, binders, p.binding, source, p.entry_point)
+
+    def accumulate(self, acc: Accumulate, pkg, known, rule_types, dialect):
+        inner_known = set(known)
+        source = self.ces([acc.source], pkg, inner_known, rule_types, dialect)
+        functions = []
+        for binding, name, arg in acc.functions:
+            fn = self.expr(arg, inner_known, constraint=False) if arg is not None else None
+            functions.append((binding, name, fn))
+            if binding:
+                known.add(binding)
+        constraints = [c for c in (self.expr(s, known | {b for b, _, _ in acc.functions if b}, constraint=False)
+                                   for s in acc.constraints) if c is not None]
+        inline = None
+        if acc.inline:
+            inline = {k: (self.expr(v, inner_known | {"__acc__"}, constraint=False) if k == "result"
+                          else self.block(v, inner_known, dialect)) for k, v in acc.inline.items()}
+        return CAccumulate(source, functions, constraints, inline)
+
+    def ces(self, items, pkg, known, rule_types, dialect):
+        out = []
+        for ce in items:
+            if isinstance(ce, Pattern):
+                out.append(("pattern", self.pattern(ce, pkg, known, rule_types, dialect)))
+            elif isinstance(ce, Not):
+                out.append(("not", self.ces(_flat(ce.ce), pkg, set(known), rule_types, dialect)))
+            elif isinstance(ce, Exists):
+                out.append(("exists", self.ces(_flat(ce.ce), pkg, set(known), rule_types, dialect)))
+            elif isinstance(ce, Eval):
+                c = self.expr(ce.expr, known, constraint=False, dialect=dialect)
+                if c is not None:
+                    out.append(("eval", c))
+            elif isinstance(ce, Forall):
+                first, rest = ce.items[0], ce.items[1:]
+                inner_known = set(known)
+                first_c = self.ces([first], pkg, inner_known, rule_types, dialect)
+                if not rest:   # forall(P) == not(exists P that fails) -> P matches all: treat as true
+                    continue
+                rest_c = self.ces(rest, pkg, inner_known, rule_types, dialect)
+                out.append(("not", first_c + [("not", rest_c)]))
+            elif isinstance(ce, Accumulate):
+                out.append(("accumulate", self.accumulate(ce, pkg, known, rule_types, dialect)))
+            elif isinstance(ce, And):
+                out.extend(self.ces(ce.items, pkg, known, rule_types, dialect))
+            elif isinstance(ce, Or):
+                self.err(None, "'or' inside not/exists is not supported")
+            else:
+                self.err(None, f"unsupported conditional element {ce!r}")
+        return out
+
+    def rule(self, rule, pkg):
+        from containers.rules.model import And as _And
+        branches = []
+        rule_types = set()
+        base_known = set(self.kb.globals) | set(self.kb.functions) | {n for _, n in rule.params}
+        for branch in _split_dnf(rule.lhs if isinstance(rule.lhs, _And) else _And([rule.lhs])):
+            known = set(base_known)
+            branches.append((self.ces(branch, pkg, known, rule_types, rule.dialect), known))
+        known_all = set().union(*(k for _, k in branches)) if branches else base_known
+        consequence = None
+        if rule.rhs is not None and rule.rhs.text.strip():
+            consequence = self.block(rule.rhs, known_all, rule.dialect)
+        sal = rule.attributes.get("salience", 0)
+        if isinstance(sal, Src):
+            text = sal.text.strip()
+            if re.fullmatch(r"-?\d+", text):
+                sal = int(text)
+            else:
+                sal = self.expr(sal, known_all, constraint=False)
+        attrs = dict(rule.attributes)
+        if isinstance(attrs.get("enabled"), Src):
+            c = self.expr(attrs["enabled"], known_all, constraint=False)
+            attrs["enabled"] = bool(c({})) if c is not None else True
+        cr = CompiledRule(rule, [b for b, _ in branches], consequence, sal, attrs)
+        cr.types = rule_types
+        return cr
+
+
+def _flat(ce):
+    return ce.items if isinstance(ce, And) else [ce]
+
+
+def build_kbase(drl_sources, types: TypeRegistry | None = None) -> KieBase:
+    """Compile [(file name, DRL text)] into a KieBase; raises DrlError listing every problem."""
+    types = types if types is not None else TypeRegistry()
+    kb = KieBase(types)
+    b = _Builder(kb)
+    packages = []
+    order = 0
+    for name, text in drl_sources:
+        try:
+            pkg = parse_drl(text, name, order)
+        except DrlError as e:
+            b.errors.extend(e.errors)
+            continue
+        order += len(pkg.rules)
+        packages.append(pkg)
+    for pkg in packages:
+        kb.imports.update(pkg.imports)
+    for pkg in packages:
+        b.declare(pkg)
+        kb.imports.update(pkg.imports)
+        for g, t in pkg.globals.items():
+            kb.globals[g] = t
+    for pkg in packages:
+        for fn in pkg.functions:
+            block = b.block(fn.body, {p for _, p in fn.params} | set(kb.globals), pkg.dialect)
+            if block is not None:
+                kb.functions[fn.name] = _make_function(fn, block, kb)
+    for pkg in packages:
+        for rule in pkg.rules:
+            cr = b.rule(rule, pkg)
+            if rule.is_query:
+                kb.queries[rule.name] = cr
+            else:
+                kb.rules.append(cr)
+    names = [r.name for r in kb.rules]
+    for n in set(names):
+        if names.count(n) > 1:
+            b.errors.append(f"Duplicate rule name: {n}")
+    if b.errors:
+        raise DrlError(b.errors)
+    kb.packages = packages
+    return kb
+
+
+def _make_function(fn, block, kb):
+    from containers.expressions import coerce
+    params = [p for _, p in fn.params]
+    ptypes = [t for t, _ in fn.params]
+
+    def call(*args):
+        env = dict(kb.functions)
+        env.update(zip(params, (coerce(a, t) for a, t in zip(args, ptypes))))
+        return block(env)
+    call.__name__ = fn.name
+    return call

@@ -1,0 +1,890 @@
+"""A rule session: working memory, alpha memories, lazy rule evaluation and Phreak's agenda.
+
+Facts go into per-pattern alpha memories as they are inserted, updated or deleted; a rule is
+re-evaluated only when one of its memories changed (lazily, when the agenda needs it), and its
+new matches are appended to its activation list in network order.  The agenda picks the rule of
+the focused agenda group with the highest salience, then the lowest load order (declaration
+order), and fires its activations in order, yielding as soon as a rule with a higher priority
+becomes active, as Drools 7's RuleExecutor does.
+"""
+from __future__ import annotations
+
+import decimal
+import itertools
+import re
+
+from containers.expressions import JavaException
+from containers.expressions.runtime import truth
+from containers.rules.kbase import CAccumulate, CompiledPattern, CompiledRule, KieBase
+from containers.values import JavaBean, JavaSet, Long, java_type_name
+
+
+class ConsequenceError(Exception):
+    def __init__(self, rule, cause):
+        self.rule = rule
+        self.cause = cause
+        super().__init__(f"Exception executing consequence for rule \"{rule}\": {cause}")
+
+
+class FactHandle:
+    __slots__ = ("id", "obj", "version", "recency", "entry_point", "logical", "modified_by")
+
+    def __init__(self, hid, obj, entry_point="DEFAULT", logical=False):
+        self.id = hid
+        self.obj = obj
+        self.version = 0
+        self.recency = hid
+        self.entry_point = entry_point
+        self.logical = logical
+        self.modified_by = None
+
+    @property
+    def external_form(self):
+        o = self.obj
+        h = _java_hash(o)
+        return (f"0:{self.id}:{id(o) & 0x7fffffff}:{h}:{self.recency}:{self.entry_point}:NON_TRAIT:"
+                f"{java_type_name(o)}")
+
+    def __repr__(self):
+        return f"FactHandle({self.id}, {self.obj!r})"
+
+
+def _java_hash(o):
+    if isinstance(o, str):
+        h = 0
+        for c in o:
+            h = (31 * h + ord(c)) & 0xFFFFFFFF
+        return h - 2 ** 32 if h > 0x7FFFFFFF else h
+    if isinstance(o, bool):
+        return 1231 if o else 1237
+    if isinstance(o, int):
+        return o if -2 ** 31 <= o < 2 ** 31 else (o ^ (o >> 32)) & 0xFFFFFFFF
+    try:
+        return hash(o) & 0x7FFFFFFF
+    except TypeError:
+        return id(o) & 0x7FFFFFFF
+
+
+class Activation:
+    __slots__ = ("rule", "key", "env", "salience", "seq", "facts")
+
+    def __init__(self, rule, key, env, salience, seq, facts):
+        self.rule, self.key, self.env, self.salience, self.seq, self.facts = rule, key, env, salience, seq, facts
+
+
+class _RuleState:
+    __slots__ = ("rule", "matches", "pending", "dirty", "locked")
+
+    def __init__(self, rule):
+        self.rule = rule
+        self.matches = {}     # key -> [env, versions, fired]
+        self.pending = {}     # key -> Activation (insertion ordered)
+        self.dirty = True
+        self.locked = False
+
+
+class _Rule:
+    """drools.getRule()"""
+
+    def __init__(self, rule: CompiledRule):
+        self._r = rule
+
+    def getName(self):
+        return self._r.name
+
+    def getPackageName(self):
+        return self._r.package
+
+    def getId(self):
+        return self._r.name
+
+    def getMetaData(self):
+        return {}
+
+
+class _Drools:
+    """The `drools` / `kcontext` helper visible in consequences."""
+
+    def __init__(self, session, rule, activation):
+        self._s = session
+        self._rule = rule
+        self._act = activation
+
+    def getRule(self):
+        return _Rule(self._rule)
+
+    def halt(self):
+        self._s.halt()
+
+    def getKieRuntime(self):
+        return self._s
+
+    getWorkingMemory = getKieRuntime
+    getKnowledgeRuntime = getKieRuntime
+
+    def getMatch(self):
+        return self
+
+    def getObjects(self):
+        return list(self._act.facts)
+
+    def insert(self, o):
+        return self._s.insert(o)
+
+    def insertLogical(self, o):
+        return self._s._insert_logical(o)
+
+    def update(self, o):
+        return self._s._update_object(o)
+
+    def delete(self, o):
+        return self._s._delete_object(o)
+
+    retract = delete
+
+    def setFocus(self, g):
+        self._s.set_focus(g)
+
+    def getFactHandle(self, o):
+        return self._s.get_fact_handle(o)
+
+    def getVariable(self, name):
+        return self._s.globals.get(name)
+
+
+class RuleSession:
+    def __init__(self, kbase: KieBase):
+        self.kbase = kbase
+        self.facts: dict[int, FactHandle] = {}
+        self._by_obj: dict[int, FactHandle] = {}
+        self._ids = itertools.count(1)
+        self.globals = {}
+        self._memories: dict[int, dict] = {}      # id(CompiledPattern) -> {handle id: handle}
+        self._patterns_by_type: dict[type, list] = {}
+        self._all_patterns = []
+        self._rules_of_pattern = {}
+        self.states = {r.name: _RuleState(r) for r in kbase.rules}
+        self._order = [self.states[r.name] for r in kbase.rules]
+        self.focus = ["MAIN"]
+        self._halt = False
+        self._seq = itertools.count()
+        self._firing = None
+        self._justified: dict[int, set] = {}       # logical fact handle id -> {(rule, key)}
+        self._justifies: dict[tuple, set] = {}     # (rule, key) -> {handle ids}
+        self._logical_index: dict = {}
+        self.listeners = []
+        self.out = None
+        self.disposed = False
+        for r in kbase.rules + list(kbase.queries.values()):
+            for branch in r.branches:
+                self._collect_patterns(branch, r)
+
+    # -- network shape ---------------------------------------------------------------------------
+    def _collect_patterns(self, ces, rule):
+        for kind, ce in ces:
+            if kind == "pattern":
+                if ce.source is None:
+                    self._memories[id(ce)] = {}
+                    self._all_patterns.append(ce)
+                    self._rules_of_pattern.setdefault(id(ce), set()).add(rule.name)
+                elif ce.source[0] == "collect":
+                    self._collect_patterns(ce.source[1], rule)
+                elif ce.source[0] == "accumulate":
+                    self._collect_patterns(ce.source[1].source, rule)
+            elif kind in ("not", "exists"):
+                self._collect_patterns(ce, rule)
+            elif kind == "accumulate":
+                self._collect_patterns(ce.source, rule)
+
+    def _patterns_for(self, obj):
+        t = type(obj)
+        pats = self._patterns_by_type.get(t)
+        if pats is None:
+            pats = [p for p in self._all_patterns if p.matcher(obj)]
+            if isinstance(obj, JavaBean) and t._dynamic:
+                return pats   # dynamic beans may gain properties: do not cache by class
+            self._patterns_by_type[t] = pats
+        return pats
+
+    def _alpha_ok(self, p: CompiledPattern, obj):
+        if not p.alpha:
+            return True
+        env = {"this": obj}
+        env.update(self.globals)
+        try:
+            for c in p.alpha:
+                if not truth(c.fn(env)):
+                    return False
+        except (JavaException, KeyError, TypeError, AttributeError):
+            return False
+        return True
+
+    def _touch(self, p, handle, present):
+        mem = self._memories[id(p)]
+        changed = False
+        if present:
+            if handle.id in mem:
+                del mem[handle.id]   # an updated fact moves to the end, as in Phreak's memories
+            mem[handle.id] = handle
+            changed = True
+        elif handle.id in mem:
+            del mem[handle.id]
+            changed = True
+        return changed
+
+    def _propagate(self, handle, deleted=False):
+        obj = handle.obj
+        for p in self._patterns_for(obj):
+            if p.entry_point != handle.entry_point:
+                continue
+            present = not deleted and self._alpha_ok(p, obj)
+            self._touch(p, handle, present)
+            for name in self._rules_of_pattern.get(id(p), ()):
+                st = self.states.get(name)
+                if st is not None:
+                    st.dirty = True
+
+    # -- working memory API ------------------------------------------------------------------------
+    def insert(self, obj, entry_point="DEFAULT"):
+        h = self._by_obj.get(id(obj))
+        if h is not None and h.obj is obj:
+            return h
+        h = FactHandle(next(self._ids), obj, entry_point or "DEFAULT")
+        self.facts[h.id] = h
+        self._by_obj[id(obj)] = h
+        if self._firing is not None:
+            h.modified_by = self._firing.name
+        self._propagate(h)
+        for lst in self.listeners:
+            cb = getattr(lst, "object_inserted", None)
+            if cb:
+                cb(h)
+        return h
+
+    def update(self, handle, obj=None):
+        h = self._handle(handle)
+        if obj is not None and obj is not h.obj:
+            self._by_obj.pop(id(h.obj), None)
+            h.obj = obj
+            self._by_obj[id(obj)] = h
+        h.version += 1
+        h.modified_by = self._firing.name if self._firing is not None else None
+        self._propagate(h)
+        for lst in self.listeners:
+            cb = getattr(lst, "object_updated", None)
+            if cb:
+                cb(h)
+        return h
+
+    def delete(self, handle):
+        h = self._handle(handle)
+        if h.id not in self.facts:
+            return
+        del self.facts[h.id]
+        self._by_obj.pop(id(h.obj), None)
+        self._propagate(h, deleted=True)
+        self._justified.pop(h.id, None)
+        for k, v in list(self._logical_index.items()):
+            if v is h:
+                del self._logical_index[k]
+        for lst in self.listeners:
+            cb = getattr(lst, "object_deleted", None)
+            if cb:
+                cb(h)
+
+    retract = delete
+
+    def _handle(self, handle):
+        if isinstance(handle, FactHandle):
+            h = self.facts.get(handle.id)
+            if h is None:
+                raise KeyError(f"Fact handle {handle.external_form} is not in the working memory")
+            return h
+        if isinstance(handle, int):
+            h = self.facts.get(handle)
+            if h is None:
+                raise KeyError(f"No fact with handle id {handle}")
+            return h
+        if isinstance(handle, str):
+            try:
+                hid = int(handle.split(":")[1])
+            except (IndexError, ValueError):
+                raise KeyError(f"Invalid fact handle '{handle}'") from None
+            return self._handle(hid)
+        return self._handle_of(handle)
+
+    def _handle_of(self, obj):
+        h = self._by_obj.get(id(obj))
+        if h is None or h.obj is not obj:
+            raise KeyError(f"Object {obj!r} is not in the working memory")
+        return h
+
+    def get_fact_handle(self, obj):
+        h = self._by_obj.get(id(obj))
+        return h if h is not None and h.obj is obj else None
+
+    def _update_object(self, obj):
+        if isinstance(obj, FactHandle):
+            return self.update(obj)
+        return self.update(self._handle_of(obj))
+
+    def _delete_object(self, obj):
+        if isinstance(obj, FactHandle):
+            return self.delete(obj)
+        return self.delete(self._handle_of(obj))
+
+    def get_object(self, handle):
+        try:
+            return self._handle(handle).obj
+        except KeyError:
+            return None
+
+    def get_objects(self, class_name=None):
+        out = []
+        for h in sorted(self.facts.values(), key=lambda x: x.id):
+            if class_name is None or java_type_name(h.obj) == class_name or \
+                    java_type_name(h.obj).rsplit(".", 1)[-1] == class_name:
+                out.append(h.obj)
+        return out
+
+    def get_fact_handles(self):
+        return sorted(self.facts.values(), key=lambda x: x.id)
+
+    def set_global(self, name, value):
+        self.globals[name] = value
+
+    def get_global(self, name):
+        return self.globals.get(name)
+
+    # -- truth maintenance -------------------------------------------------------------------------
+    def _insert_logical(self, obj):
+        act = self._current_activation
+        try:
+            key = obj
+            hash(key)
+        except TypeError:
+            key = id(obj)
+        h = self._logical_index.get(key)
+        if h is None or h.id not in self.facts:
+            h = self.insert(obj)
+            h.logical = True
+            self._logical_index[key] = h
+        if act is not None:
+            just = (act.rule.name, act.key)
+            self._justified.setdefault(h.id, set()).add(just)
+            self._justifies.setdefault(just, set()).add(h.id)
+        return h
+
+    def _unjustify(self, rule_name, key):
+        hids = self._justifies.pop((rule_name, key), None)
+        if not hids:
+            return
+        for hid in hids:
+            js = self._justified.get(hid)
+            if js is None:
+                continue
+            js.discard((rule_name, key))
+            if not js and hid in self.facts:
+                self.delete(self.facts[hid])
+
+    # -- matching ----------------------------------------------------------------------------------
+    def _candidates(self, p: CompiledPattern, env):
+        if p.source is None:
+            return list(self._memories[id(p)].values())
+        kind, val = p.source
+        if kind == "from":
+            try:
+                v = val.fn(env)
+            except KeyError as e:
+                raise JavaException("java.lang.RuntimeException", f"unresolved variable {e}") from None
+            if v is None:
+                return []
+            if isinstance(v, dict):
+                v = list(v.values())
+            if not isinstance(v, (list, tuple, JavaSet, set)):
+                v = [v]
+            return [_FromItem(x, i) for i, x in enumerate(v)]
+        if kind == "collect":
+            items = []
+            for _key, _v, e2, _f in self._matches(val, 0, dict(env), [], [], []):
+                items.append(e2.get("__last__"))
+            return [_FromItem(items, 0)]
+        if kind == "accumulate":
+            return [_FromItem(self._accumulate(val, env, single=True), 0)]
+        return []
+
+    def _pattern_ok(self, p: CompiledPattern, obj, env):
+        env["this"] = obj
+        for var, c in p.binders:
+            env[var] = c.fn(env)
+        for c in p.beta:
+            if not truth(c.fn(env)):
+                return False
+        return True
+
+    def _matches(self, ces, i, env, key, vers, facts):
+        """Yield (key tuple, env, facts) for every match of ces[i:] under env (network order)."""
+        if i == len(ces):
+            yield tuple(key), tuple(vers), dict(env), list(facts)
+            return
+        kind, ce = ces[i]
+        if kind == "pattern":
+            is_source = ce.source is not None
+            if not is_source and not ce.matcher:
+                return
+            for cand in self._candidates(ce, env):
+                obj = cand.obj
+                if is_source and not ce.matcher(obj):
+                    continue
+                saved = dict(env)
+                try:
+                    ok = self._pattern_ok(ce, obj, env)
+                except (JavaException, KeyError, TypeError, AttributeError):
+                    ok = False
+                if ok:
+                    env.pop("this", None)
+                    if ce.binding:
+                        env[ce.binding] = obj
+                    env["__last__"] = obj
+                    key.append(cand.id if not is_source else ("f", cand.id, id(obj)))
+                    vers.append(cand.version if not is_source else None)
+                    facts.append(obj)
+                    yield from self._matches(ces, i + 1, env, key, vers, facts)
+                    key.pop()
+                    vers.pop()
+                    facts.pop()
+                env.clear()
+                env.update(saved)
+        elif kind == "not":
+            if not self._any(ce, env):
+                yield from self._matches(ces, i + 1, env, key, vers, facts)
+        elif kind == "exists":
+            if self._any(ce, env):
+                yield from self._matches(ces, i + 1, env, key, vers, facts)
+        elif kind == "eval":
+            try:
+                ok = truth(ce.fn(env))
+            except (JavaException, KeyError, TypeError, AttributeError):
+                ok = False
+            if ok:
+                yield from self._matches(ces, i + 1, env, key, vers, facts)
+        elif kind == "accumulate":
+            results = self._accumulate(ce, env)
+            if results is None:
+                return
+            saved = dict(env)
+            env.update(results)
+            if all(truth(c.fn(env)) for c in ce.constraints):
+                key.append("acc")
+                vers.append(tuple(_freeze(v) for v in results.values()))
+                yield from self._matches(ces, i + 1, env, key, vers, facts)
+                key.pop()
+                vers.pop()
+            env.clear()
+            env.update(saved)
+
+    def _any(self, ces, env):
+        for _ in self._matches(ces, 0, dict(env), [], [], []):
+            return True
+        return False
+
+    def _accumulate(self, acc: CAccumulate, env, single=False):
+        matches = [e for _k, _v, e, _f in self._matches(acc.source, 0, dict(env), [], [], [])]
+        if acc.inline:
+            ctx = dict(env)
+            ctx.update(self.globals)
+            init, action, result = acc.inline.get("init"), acc.inline.get("action"), acc.inline.get("result")
+            if init is not None:
+                init(ctx)
+            for m in matches:
+                local = dict(ctx)
+                local.update(m)
+                if action is not None:
+                    action(local)
+                for k in ctx:
+                    ctx[k] = local.get(k, ctx[k])
+                for k in (action.assigned if action is not None else ()):
+                    if k in local:
+                        ctx[k] = local[k]
+            return result(ctx) if result is not None else None
+        out = {}
+        for binding, name, fn in acc.functions:
+            values = []
+            for m in matches:
+                if fn is None:
+                    values.append(1)
+                    continue
+                e = dict(self.globals)
+                e.update(m)
+                values.append(fn.fn(e))
+            value = _ACC[name](values) if name in _ACC else _raise_unknown(name)
+            if single:
+                return value
+            out[binding or f"__acc{len(out)}"] = value
+        return out
+
+    # -- agenda ------------------------------------------------------------------------------------
+    def _salience(self, rule, env):
+        s = rule.salience
+        if isinstance(s, int):
+            return s
+        try:
+            e = dict(self.globals)
+            e.update(env)
+            return int(s.fn(e))
+        except Exception:  # noqa: BLE001
+            return 0
+
+    def _evaluate(self, st: _RuleState):
+        st.dirty = False
+        rule = st.rule
+        found = []
+        for bi, branch in enumerate(rule.branches):
+            env = dict(self.globals)
+            for key, vers, env2, facts in self._matches(branch, 0, env, [], [], []):
+                found.append(((bi,) + key, vers, env2, facts))
+        seen = set()
+        new_acts = False
+        for key, vers, env2, facts in found:
+            seen.add(key)
+            prev = st.matches.get(key)
+            if prev is None:
+                st.matches[key] = [env2, vers, False]
+                if not st.locked:
+                    self._activate(st, key, env2, facts)
+                    new_acts = True
+            elif prev[1] != vers:
+                prev[0], prev[1] = env2, vers
+                if key in st.pending:
+                    act = st.pending[key]
+                    act.env, act.facts = env2, facts
+                    act.salience = self._salience(rule, env2)
+                elif not st.locked and not (rule.no_loop and self._modified_by_self(rule, facts)):
+                    prev[2] = False
+                    self._activate(st, key, env2, facts)
+                    new_acts = True
+        for key in [k for k in st.matches if k not in seen]:
+            del st.matches[key]
+            st.pending.pop(key, None)
+            self._unjustify(rule.name, key)
+        if new_acts and rule.auto_focus and rule.agenda_group not in self.focus[-1:]:
+            self.set_focus(rule.agenda_group)
+
+    def _modified_by_self(self, rule, facts):
+        for f in facts:
+            h = self._by_obj.get(id(f))
+            if h is not None and h.modified_by == rule.name:
+                return True
+        return False
+
+    def _activate(self, st, key, env, facts):
+        rule = st.rule
+        if rule.enabled is False:
+            return
+        st.pending[key] = Activation(rule, key, env, self._salience(rule, env), next(self._seq), facts)
+
+    def _linked(self, st):
+        for branch in st.rule.branches:
+            ok = True
+            for kind, ce in branch:
+                if kind == "pattern" and ce.source is None and not self._memories[id(ce)]:
+                    ok = False
+                    break
+            if ok:
+                return True
+        return False
+
+    def _priority(self, st):
+        if st.pending:
+            sal = max(a.salience for a in st.pending.values())
+        else:
+            s = st.rule.salience
+            sal = s if isinstance(s, int) else 0
+        return (sal, -st.rule.load_order)
+
+    def _candidates_in_focus(self, exclude=None):
+        group = self.focus[-1] if self.focus else "MAIN"
+        best = None
+        best_p = None
+        for st in self._order:
+            if st.rule.agenda_group != group or st is exclude:
+                continue
+            if not st.pending and not (st.dirty and self._linked(st)):
+                continue
+            p = self._priority(st)
+            if best is None or p > best_p:
+                best, best_p = st, p
+        return best
+
+    def _eager(self):
+        """Rules evaluated before the agenda is consulted: auto-focus rules (their activation
+        moves the focus) and rules that justify logical facts (their lost matches retract them)."""
+        for st in self._order:
+            if st.dirty and ((st.rule.auto_focus and self._linked(st))
+                             or any(j[0] == st.rule.name for j in self._justifies)):
+                self._evaluate(st)
+
+    def _next_rule(self):
+        self._eager()
+        while True:
+            st = self._candidates_in_focus()
+            if st is None:
+                if len(self.focus) > 1:
+                    self._pop_focus()
+                    continue
+                return None
+            if st.dirty:
+                self._evaluate(st)
+                if not st.pending:
+                    continue
+            return st
+
+    def _pop_focus(self):
+        g = self.focus.pop()
+        for st in self._order:
+            if st.rule.agenda_group == g and st.locked:
+                st.locked = False
+
+    def set_focus(self, group):
+        if self.focus and self.focus[-1] == group:
+            return
+        self.focus.append(group)
+        for st in self._order:
+            if st.rule.agenda_group == group and st.rule.lock_on_active:
+                if st.dirty:
+                    self._evaluate(st)
+                st.locked = True
+
+    def activate_ruleflow_group(self, group):
+        self.set_focus(group)
+
+    def fire_all_rules(self, max=-1, agenda_filter=None):
+        """Fire until the agenda is empty, `max` activations fired, or halt(); returns the count."""
+        if self.disposed:
+            raise JavaException("java.lang.IllegalStateException",
+                                "Illegal method call. This session was previously disposed.")
+        self._halt = False
+        fired = 0
+        limit = max
+        while not self._halt and (limit < 0 or fired < limit):
+            st = self._next_rule()
+            if st is None:
+                break
+            group = st.rule.agenda_group
+            while st.pending and not self._halt and (limit < 0 or fired < limit):
+                key = _first_key(st)
+                act = st.pending.pop(key)
+                if agenda_filter is not None and not agenda_filter(st.rule.name):
+                    continue
+                self._fire(st, act)
+                fired += 1
+                if self._halt or (limit >= 0 and fired >= limit):
+                    break
+                if (self.focus[-1] if self.focus else "MAIN") != group:
+                    break
+                nxt = self._candidates_in_focus(exclude=st)
+                if nxt is not None and self._priority(nxt) > self._priority(st):
+                    break   # a rule with higher priority became active: it goes first
+                if st.dirty:
+                    self._evaluate(st)
+                self._eager()
+        self._eager()
+        return fired
+
+    def _fire(self, st, act: Activation):
+        rule = st.rule
+        m = st.matches.get(act.key)
+        if m is not None:
+            m[2] = True
+        group = rule.activation_group
+        if group:
+            self.clear_activation_group(group)
+        old_just = self._justifies.pop((rule.name, act.key), set())
+        env = dict(self.globals)
+        env.update(self.kbase.functions)
+        env.update(act.env)
+        env.pop("this", None)
+        env.pop("__last__", None)
+        drools = _Drools(self, rule, act)
+        env["drools"] = drools
+        env["kcontext"] = drools
+        env["insert"] = self.insert
+        env["insertLogical"] = self._insert_logical
+        env["update"] = self._update_object
+        env["__modify__"] = self._update_object
+        env["delete"] = env["retract"] = self._delete_object
+        if self.out is not None:
+            env["__out__"] = self.out
+        prev_firing, prev_act = self._firing, self._current_activation
+        self._firing, self._current_activation = rule, act
+        try:
+            if rule.consequence is not None:
+                rule.consequence(env)
+        except Exception as e:
+            raise ConsequenceError(rule.name, e) from e
+        finally:
+            self._firing, self._current_activation = prev_firing, prev_act
+        # justifications of the previous firing that were not re-asserted go away
+        new_just = self._justifies.get((rule.name, act.key), set())
+        for hid in old_just - new_just:
+            js = self._justified.get(hid)
+            if js is not None:
+                js.discard((rule.name, act.key))
+                if not js and hid in self.facts:
+                    self.delete(self.facts[hid])
+        for lst in self.listeners:
+            cb = getattr(lst, "after_match_fired", None)
+            if cb:
+                cb(rule.name, list(act.facts))
+
+    _current_activation = None
+
+    def halt(self):
+        self._halt = True
+
+    # -- agenda commands ---------------------------------------------------------------------------
+    def clear_agenda(self):
+        for st in self._order:
+            self._evaluate_if_dirty(st)
+            st.pending.clear()
+        self.focus = ["MAIN"]
+
+    def _evaluate_if_dirty(self, st):
+        if st.dirty:
+            self._evaluate(st)
+
+    def clear_agenda_group(self, group):
+        for st in self._order:
+            if st.rule.agenda_group == group:
+                self._evaluate_if_dirty(st)
+                st.pending.clear()
+
+    clear_ruleflow_group = clear_agenda_group
+
+    def clear_activation_group(self, group):
+        for st in self._order:
+            if st.rule.activation_group == group:
+                self._evaluate_if_dirty(st)
+                st.pending.clear()
+
+    # -- queries -------------------------------------------------------------------------------------
+    def query(self, name, *args):
+        q = self.kbase.queries.get(name)
+        if q is None:
+            raise JavaException("java.lang.RuntimeException", f"Query '{name}' does not exist")
+        if len(args) != len(q.params):
+            raise JavaException("java.lang.RuntimeException",
+                                f"Query '{name}' takes {len(q.params)} argument(s), {len(args)} given")
+        rows = []
+        from containers.expressions import coerce
+        for branch in q.branches:
+            env = dict(self.globals)
+            for (ptype, pname), a in zip(q.params, args):
+                env[pname] = coerce(a, ptype)
+            for _key, _v, e, _f in self._matches(branch, 0, env, [], [], []):
+                e.pop("this", None)
+                e.pop("__last__", None)
+                for g in self.globals:
+                    if e.get(g) is self.globals[g]:
+                        e.pop(g, None)
+                rows.append(e)
+        return rows
+
+    def dispose(self):
+        self.disposed = True
+        self.facts.clear()
+        self._by_obj.clear()
+
+    # -- KieSession-style aliases (used from consequences through drools.getKieRuntime()) ----------
+    def getGlobal(self, name):
+        return self.get_global(name)
+
+    def setGlobal(self, name, value):
+        self.set_global(name, value)
+
+    def getObjects(self):
+        return self.get_objects()
+
+    def getFactCount(self):
+        return Long(len(self.facts))
+
+
+
+def _first_key(st):
+    """The next activation of a rule: in order, or the highest salience for dynamic salience."""
+    if isinstance(st.rule.salience, int):
+        return next(iter(st.pending))
+    best = None
+    for k, a in st.pending.items():
+        if best is None or a.salience > st.pending[best].salience:
+            best = k
+    return best
+
+
+class _FromItem:
+    __slots__ = ("obj", "id", "version")
+
+    def __init__(self, obj, i):
+        self.obj = obj
+        self.id = i
+        self.version = None
+
+
+def _freeze(v):
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((str(k), _freeze(x)) for k, x in v.items()))
+    if isinstance(v, JavaBean):
+        return id(v)
+    return v
+
+
+def _raise_unknown(name):
+    raise JavaException("java.lang.RuntimeException", f"Unknown accumulate function: {name}")
+
+
+def _num(values):
+    return [v for v in values if v is not None]
+
+
+def _sum(values):
+    total = 0.0
+    for v in _num(values):
+        total += float(v)
+    return total
+
+
+def _avg(values):
+    vals = _num(values)
+    return (sum(float(v) for v in vals) / len(vals)) if vals else 0.0
+
+
+def _min(values):
+    vals = _num(values)
+    return float(min(float(v) for v in vals)) if vals else None
+
+
+def _max(values):
+    vals = _num(values)
+    return float(max(float(v) for v in vals)) if vals else None
+
+
+_ACC = {
+    "sum": _sum, "average": _avg, "min": _min, "max": _max,
+    "count": lambda values: Long(len(values)),
+    "collectList": lambda values: list(values), "collectSet": lambda values: JavaSet(dict.fromkeys(
+        v if _hashable(v) else id(v) for v in values)),
+    "countDistinct": lambda values: Long(len(set(values))),
+}
+
+
+def _hashable(v):
+    try:
+        hash(v)
+        return True
+    except TypeError:
+        return False
+
+
+__all__ = ["RuleSession", "FactHandle", "ConsequenceError", "decimal", "re"]

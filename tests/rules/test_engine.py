@@ -1,0 +1,177 @@
+"""DRL features with Drools 7 firing orders."""
+import pytest
+
+from containers.rules import DrlError, build_kbase
+from containers.values import TypeRegistry
+
+HEADER = """package org.test
+global java.util.List list
+declare Person
+    name : String
+    age : int
+    city : String
+end
+declare Item
+    name : String
+    price : double
+end
+declare Flag
+    name : String @key
+end
+"""
+
+
+def run(rules, facts=(), fire=True, setup=None):
+    types = TypeRegistry()
+    kb = build_kbase([("t.drl", HEADER + rules)], types)
+    s = kb.new_session()
+    out = []
+    s.set_global("list", out)
+    objs = []
+    for cls, args in facts:
+        o = types.get(cls)(*args)
+        objs.append(o)
+        s.insert(o)
+    if setup:
+        setup(s, types)
+    if fire:
+        s.fire_all_rules()
+    return out, s, types, objs
+
+
+def test_salience_then_declaration_order_then_insertion_order():
+    out, *_ = run("""
+rule "b" when Person($n : name) then list.add("b:" + $n); end
+rule "a" salience 10 when Person($n : name) then list.add("a:" + $n); end
+rule "c" when Person($n : name, age > 30) then list.add("c:" + $n); end
+""", [("Person", ("ann", 40)), ("Person", ("bob", 20))])
+    assert out == ["a:ann", "a:bob", "b:ann", "b:bob", "c:ann"]
+
+
+def test_joins_not_exists_eval():
+    out, *_ = run("""
+rule "same city" when
+    $a : Person($c : city)
+    $b : Person(this != $a, city == $c, age > $a.age)
+then list.add($a.getName() + "<" + $b.getName()); end
+rule "nobody young" when not Person(age < 18) then list.add("no minors"); end
+rule "someone old" when exists Person(age > 60) then list.add("old"); end
+rule "eval" when Person($n : name) eval($n.length() == 3) then list.add("3:" + $n); end
+""", [("Person", ("ann", 40, "brno")), ("Person", ("bob", 50, "brno")), ("Person", ("cyd", 70, "praha"))])
+    assert out == ["ann<bob", "no minors", "old", "3:ann", "3:bob", "3:cyd"]
+
+
+def test_modify_no_loop_and_update():
+    out, s, *_ = run("""
+rule "birthday" no-loop when $p : Person(age < 3) then modify($p) { setAge($p.getAge() + 1) }; list.add($p.getAge()); end
+rule "adult" when Person(age >= 3, $n : name) then list.add("adult " + $n); end
+""", [("Person", ("kid", 1))])
+    assert out == [2, "adult kid"] or out == [2]
+    # without no-loop the rule would loop until age 3
+    out, s, *_ = run("""
+rule "grow" when $p : Person(age < 3) then modify($p) { setAge($p.getAge() + 1) }; list.add($p.getAge()); end
+""", [("Person", ("kid", 0))])
+    assert out == [1, 2, 3]
+
+
+def test_agenda_groups_focus_beats_salience_and_auto_focus():
+    out, s, *_ = run("""
+rule "main high" salience 100 when Person() then list.add("main"); end
+rule "g1" agenda-group "g" when Person() then list.add("g"); end
+rule "auto" agenda-group "h" auto-focus true when Item() then list.add("auto"); end
+""", [("Person", ("a", 1))], fire=False)
+    s.set_focus("g")
+    s.fire_all_rules()
+    assert out == ["g", "main"]
+    s.insert(s.kbase.types.get("Item")("x", 1.0))
+    s.fire_all_rules()
+    assert out == ["g", "main", "auto"]
+
+
+def test_activation_group():
+    out, *_ = run("""
+rule "one" activation-group "x" salience 2 when Person() then list.add("one"); end
+rule "two" activation-group "x" salience 1 when Person() then list.add("two"); end
+rule "three" when Person() then list.add("three"); end
+""", [("Person", ("a", 1))])
+    assert out == ["one", "three"]
+
+
+def test_from_collect_accumulate_and_number_formatting():
+    out, *_ = run("""
+rule "from" when $p : Person($n : name) String(this == "x") from $n.substring(0, 1) then list.add("from " + $n); end
+rule "collect" when $l : java.util.List(size >= 2) from collect(Item()) then list.add("items " + $l.size()); end
+rule "acc" when accumulate(Item($v : price); $s : sum($v), $mn : min($v), $mx : max($v), $avg : average($v), $c : count())
+then list.add("sum=" + $s + " min=" + $mn + " max=" + $mx + " avg=" + $avg + " count=" + $c); end
+rule "old acc" when $t : Number(doubleValue > 60) from accumulate(Item($v : price), sum($v)) then list.add("total " + $t); end
+""", [("Person", ("xavier", 3)), ("Item", ("a", 10.0)), ("Item", ("b", 55.5))])
+    assert out == ["from xavier", "items 2", "sum=65.5 min=10.0 max=55.5 avg=32.75 count=2", "total 65.5"]
+
+
+def test_or_creates_branches():
+    out, *_ = run("""
+rule "either" when Person(name == "a") or Person(name == "b") then list.add("hit"); end
+""", [("Person", ("a", 1)), ("Person", ("b", 1)), ("Person", ("c", 1))])
+    assert out == ["hit", "hit"]
+
+
+def test_truth_maintenance():
+    out, s, types, objs = run("""
+rule "flag" when Person(age > 18) then insertLogical(new Flag("adult")); end
+rule "seen" when Flag($n : name) then list.add($n); end
+""", [("Person", ("a", 30)), ("Person", ("b", 40))])
+    assert out == ["adult"]
+    assert len(s.get_objects("Flag")) == 1
+    for p in objs:
+        p.age = 5
+        s.update(s.get_fact_handle(p))
+    s.fire_all_rules()
+    assert s.get_objects("Flag") == []
+
+
+def test_queries_and_functions():
+    out, s, *_ = run("""
+function String greet(String n) { return "hi " + n; }
+rule "greet" when Person($n : name) then list.add(greet($n)); end
+query "older than" (int $a)
+    $p : Person(age > $a)
+end
+""", [("Person", ("ann", 40)), ("Person", ("bob", 20))])
+    assert out == ["hi ann", "hi bob"]
+    assert [r["$p"].name for r in s.query("older than", 30)] == ["ann"]
+
+
+def test_clear_agenda_and_max_and_filter():
+    rules = 'rule "r" when Person($n : name) then list.add($n); end\nrule "s" when Item() then list.add("item"); end'
+    out, s, *_ = run(rules, [("Person", ("a", 1)), ("Person", ("b", 1))], fire=False)
+    assert s.fire_all_rules(max=1) == 1 and out == ["a"]
+    s.clear_agenda()
+    assert s.fire_all_rules() == 0
+    out, s, types, _ = run(rules, [("Person", ("a", 1))], fire=False)
+    s.insert(types.get("Item")("i", 1.0))
+    assert s.fire_all_rules(agenda_filter=lambda name: name == "s") == 1 and out == ["item"]
+
+
+def test_halt_and_drools_rule_name():
+    out, *_ = run("""
+rule "first" salience 2 when Person() then list.add(drools.getRule().getName()); drools.halt(); end
+rule "second" when Person() then list.add("never"); end
+""", [("Person", ("a", 1))])
+    assert out == ["first"]
+
+
+def test_lock_on_active():
+    out, s, *_ = run("""
+rule "raise" lock-on-active agenda-group "g" when $p : Person(age < 100) then modify($p) { setAge($p.getAge() + 10) }; list.add($p.getAge()); end
+""", [("Person", ("a", 1))], fire=False)
+    s.set_focus("g")
+    s.fire_all_rules()
+    assert out == [11]
+
+
+def test_build_errors_name_file_and_line():
+    with pytest.raises(DrlError) as e:
+        build_kbase([("bad.drl", "package x\nrule \"r\" when\n  Person( age > )\nthen end\n")], TypeRegistry())
+    assert "bad.drl [3:" in str(e.value)
+    with pytest.raises(DrlError):
+        build_kbase([("bad.drl", "rule \"r\" when then x( end")], TypeRegistry())
