@@ -126,6 +126,11 @@ def _entries(d, ctx):
 
 
 def encode_model(obj, tag, ctx: Ctx, extra_attrs=None) -> XNode:
+    custom = getattr(type(obj), "encode_jaxb", None)
+    if custom is not None:
+        node = custom(obj, tag, ctx)
+        node.attrs[:0] = list(extra_attrs or [])
+        return node
     node = XNode(tag, attrs=list(extra_attrs or []))
     for f in type(obj)._jaxb_fields:
         if f.jaxb_omit:
@@ -316,6 +321,9 @@ def _children_by_tag(el):
 
 
 def decode_model(cls, el, ctx: Ctx):
+    custom = getattr(cls, "decode_jaxb", None)
+    if custom is not None:
+        return custom(el, ctx)
     obj = cls.__new__(cls)
     groups = _children_by_tag(el)
     for f in cls.fields:

@@ -40,6 +40,9 @@ def encode(value, ctx: Ctx, strict=False) -> str:
 
 
 def encode_model(obj, ctx: Ctx) -> dict:
+    custom = getattr(type(obj), "encode_json", None)
+    if custom is not None:
+        return custom(obj, ctx)
     out = {}
     not_null = ctx.not_null
     for f in type(obj).fields:
@@ -207,6 +210,9 @@ def decode_value(data, expected, ctx: Ctx):
 
 
 def decode_model(cls, data: dict, ctx: Ctx):
+    custom = getattr(cls, "decode_json", None)
+    if custom is not None:
+        return custom(data, ctx)
     obj = cls.__new__(cls)
     for f in cls.fields:
         if f.json in data and not f.json_omit:

@@ -128,6 +128,9 @@ def encode_model(obj, tag, ctx, attrs=None) -> XNode:
 
 
 def _fill_model(node, obj, ctx):
+    custom = getattr(type(obj), "fill_xstream", None)
+    if custom is not None:
+        return custom(obj, node, ctx)
     for f in type(obj)._xstream_fields:
         if f.xstream_omit:
             continue
@@ -219,6 +222,9 @@ def decode_root(root, expected, ctx):
 
 
 def decode_model(cls, el, ctx):
+    custom = getattr(cls, "decode_xstream", None)
+    if custom is not None:
+        return custom(el, ctx)
     obj = cls.__new__(cls)
     groups = {}
     for c in el:

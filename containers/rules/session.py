@@ -700,7 +700,8 @@ class RuleSession:
         if group:
             self.clear_activation_group(group)
         old_just = self._justifies.pop((rule.name, act.key), set())
-        env = dict(self.globals)
+        env = dict.fromkeys(self.kbase.globals)
+        env.update(self.globals)
         env.update(self.kbase.functions)
         env.update(act.env)
         env.pop("this", None)
@@ -790,6 +791,53 @@ class RuleSession:
                 rows.append(e)
         return rows
 
+    # -- persistence -------------------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """Plain data (lists, dicts, Java values) from which restore() rebuilds this session: the
+        facts with their handle ids, globals, the activations still pending (everything else
+        already fired: refraction), the focus stack and the truth-maintenance justifications."""
+        peek = next(self._ids)
+        self._ids = itertools.count(peek)
+        return {
+            "next_id": peek,
+            "facts": [[h.id, h.entry_point, h.logical, h.version, h.obj] for h in self.get_fact_handles()],
+            "globals": dict(self.globals),
+            "pending": {st.rule.name: [_listify(k) for k in st.pending] for st in self._order if st.pending},
+            "focus": list(self.focus),
+            "justified": [[hid, r, _listify(k)] for hid, js in self._justified.items() for r, k in js],
+        }
+
+    @classmethod
+    def restore(cls, kbase, data: dict) -> "RuleSession":
+        s = cls(kbase)
+        for hid, ep, logical, version, obj in data.get("facts") or []:
+            h = FactHandle(int(hid), obj, ep or "DEFAULT", bool(logical))
+            h.version = int(version or 0)
+            s.facts[h.id] = h
+            s._by_obj[id(obj)] = h
+            if h.logical:
+                try:
+                    s._logical_index[obj] = h
+                except TypeError:
+                    s._logical_index[id(obj)] = h
+            s._propagate(h)
+        s._ids = itertools.count(int(data.get("next_id") or 1))
+        s.globals = dict(data.get("globals") or {})
+        pending = {r: {_tuplify(k) for k in keys} for r, keys in (data.get("pending") or {}).items()}
+        for st in s._order:
+            s._evaluate(st)
+            keep = pending.get(st.rule.name, set())
+            for key in list(st.pending):
+                if key not in keep:
+                    del st.pending[key]
+                    st.matches[key][2] = True
+        s.focus = list(data.get("focus") or ["MAIN"])
+        for hid, rule, key in data.get("justified") or []:
+            just = (rule, _tuplify(key))
+            s._justified.setdefault(int(hid), set()).add(just)
+            s._justifies.setdefault(just, set()).add(int(hid))
+        return s
+
     def dispose(self):
         self.disposed = True
         self.facts.clear()
@@ -819,6 +867,14 @@ def _first_key(st):
         if best is None or a.salience > st.pending[best].salience:
             best = k
     return best
+
+
+def _listify(v):
+    return [_listify(x) for x in v] if isinstance(v, tuple) else v
+
+
+def _tuplify(v):
+    return tuple(_tuplify(x) for x in v) if isinstance(v, list) else v
 
 
 class _FromItem:

@@ -1,0 +1,661 @@
+"""BatchExecutionCommand and ExecutionResults in the three formats (wire-formats.md §6).
+
+Drools' command names and members are irregular per format (camelCase here, kebab-case there,
+attributes in XML, `retract` vs `delete`...), so these two types carry hand-written codecs on top
+of the generic value codecs.  A command is a `Command(name, **members)` with members named as in
+the JSON form, snake_cased (`out_identifier`, `return_object`, `entry_point`...).
+"""
+from __future__ import annotations
+
+from containers.values import JavaBean
+from marshallers import codec_jaxb as J
+from marshallers import codec_json as JS
+from marshallers import codec_xstream as X
+from marshallers.common import MarshallingError
+from marshallers.jsonwriter import Raw, json_string, pretty
+from marshallers.model import Model
+from marshallers.xmltree import XSI_TYPE, XNode, local
+
+FACT_HANDLE_CLASS = "org.drools.core.common.DefaultFactHandle"
+
+# X-KIE-ClassType values naming a single command
+COMMAND_CLASSES = {
+    "org.drools.core.command.runtime.rule.InsertObjectCommand": "insert",
+    "org.drools.core.command.runtime.rule.InsertElementsCommand": "insert-elements",
+    "org.drools.core.command.runtime.rule.FireAllRulesCommand": "fire-all-rules",
+    "org.drools.core.command.runtime.rule.GetObjectsCommand": "get-objects",
+    "org.drools.core.command.runtime.rule.QueryCommand": "query",
+    "org.drools.core.command.runtime.SetGlobalCommand": "set-global",
+    "org.drools.core.command.runtime.GetGlobalCommand": "get-global",
+    "org.drools.core.command.runtime.rule.DeleteCommand": "retract",
+    "org.drools.core.command.runtime.rule.ModifyCommand": "modify",
+    "org.drools.core.command.runtime.rule.UpdateCommand": "update",
+    "org.drools.core.command.runtime.rule.GetObjectCommand": "get-object",
+    "org.drools.core.command.runtime.rule.GetFactHandlesCommand": "get-fact-handles",
+    "org.drools.core.command.runtime.rule.AgendaGroupSetFocusCommand": "set-focus",
+    "org.drools.core.command.runtime.rule.ClearAgendaCommand": "clear-agenda",
+    "org.drools.core.command.runtime.rule.ClearAgendaGroupCommand": "clear-agenda-group",
+    "org.drools.core.command.runtime.rule.ClearActivationGroupCommand": "clear-activation-group",
+    "org.drools.core.command.runtime.rule.ClearRuleFlowGroupCommand": "clear-ruleflow-group",
+    "org.drools.core.command.runtime.DisposeCommand": "dispose",
+    "org.drools.core.command.runtime.process.StartProcessCommand": "start-process",
+    "org.drools.core.command.runtime.process.SignalEventCommand": "signal-event",
+    "org.drools.core.command.runtime.process.CompleteWorkItemCommand": "complete-work-item",
+    "org.drools.core.command.runtime.process.AbortWorkItemCommand": "abort-work-item",
+    "org.drools.core.command.runtime.rule.FireUntilHaltCommand": "fire-until-halt",
+}
+BATCH_CLASSES = {"org.drools.core.command.runtime.BatchExecutionCommandImpl",
+                 "org.kie.api.command.BatchExecutionCommand", "BatchExecutionCommandImpl"}
+KNOWN = set(COMMAND_CLASSES.values()) | {"delete"}
+
+
+class Command:
+    def __init__(self, name, **members):
+        self.name = name
+        self.m = members
+
+    def get(self, key, default=None):
+        v = self.m.get(key)
+        return default if v is None else v
+
+    def __repr__(self):
+        return f"Command({self.name!r}, {self.m!r})"
+
+
+class FactHandleRef:
+    """A fact handle on the wire: its external form."""
+
+    def __init__(self, external_form):
+        self.external_form = external_form
+
+    @property
+    def id(self):
+        try:
+            return int(self.external_form.split(":")[1])
+        except (IndexError, ValueError):
+            raise MarshallingError(f"Invalid fact handle '{self.external_form}'") from None
+
+    def __eq__(self, other):
+        return isinstance(other, FactHandleRef) and other.external_form == self.external_form
+
+    def __repr__(self):
+        return f"FactHandleRef({self.external_form!r})"
+
+
+def _bool(v, default):
+    if v is None:
+        return default
+    if isinstance(v, str):
+        return v.strip().lower() == "true"
+    return bool(v)
+
+
+def _int(v, default=None):
+    if v is None or v == "":
+        return default
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise MarshallingError(f"Invalid number '{v}'") from None
+
+
+# =============================================================================================
+# JSON
+
+def _json_handle(v):
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return FactHandleRef(v)
+    if isinstance(v, dict):
+        if FACT_HANDLE_CLASS in v and isinstance(v[FACT_HANDLE_CLASS], dict):
+            v = v[FACT_HANDLE_CLASS]
+        ef = v.get("external-form")
+        if ef:
+            return FactHandleRef(ef)
+    raise MarshallingError(f"Invalid fact handle {v!r}")
+
+
+def _json_pairs(v, ctx):
+    """[{"value":..,"key":..}] -> dict (a plain map is silently ignored, as Jackson does)."""
+    out = {}
+    if isinstance(v, list):
+        for item in v:
+            if isinstance(item, dict) and "key" in item:
+                out[item["key"]] = JS.decode_any(item.get("value"), ctx)
+    return out
+
+
+def _json_filter(v):
+    if not isinstance(v, dict) or not v:
+        return None
+    kind, body = next(iter(v.items()))
+    pattern = None
+    if isinstance(body, dict):
+        for key in ("rule-name", "ruleName", "prefix", "suffix", "regexp", "pattern", "name"):
+            if body.get(key) is not None:
+                pattern = body[key]
+                break
+        if pattern is None:
+            pattern = next((x for x in body.values() if isinstance(x, str)), None)
+    elif isinstance(body, str):
+        pattern = body
+    return (kind, pattern)
+
+
+def command_from_json(name, body, ctx) -> Command:
+    if name not in KNOWN or name == "delete":
+        raise MarshallingError(f"Error unmarshalling input: Could not resolve type id '{name}' as a subtype of "
+                               "`org.kie.api.command.Command`")
+    b = body if isinstance(body, dict) else {}
+    g = b.get
+    if name == "insert":
+        return Command(name, object=JS.decode_any(g("object"), ctx), out_identifier=g("out-identifier"),
+                       return_object=_bool(g("return-object"), True), entry_point=g("entry-point") or "DEFAULT")
+    if name == "insert-elements":
+        lst = g("list")
+        objects = JS.decode_any(lst, ctx) if isinstance(lst, dict) else []
+        return Command(name, objects=list(objects or []), out_identifier=g("outIdentifier") or g("out-identifier"),
+                       return_objects=_bool(g("return-objects"), True), entry_point=g("entry-point") or "DEFAULT")
+    if name == "fire-all-rules":
+        return Command(name, max=_int(g("max"), -1), out_identifier=g("out-identifier"),
+                       agenda_filter=_json_filter(g("agendaFilter")))
+    if name == "get-objects":
+        f = g("class-object-filter")
+        return Command(name, out_identifier=g("out-identifier"),
+                       class_name=f.get("string") if isinstance(f, dict) else None)
+    if name == "query":
+        return Command(name, query_name=g("name"), arguments=[JS.decode_any(a, ctx) for a in (g("arguments") or [])],
+                       out_identifier=g("out-identifier"))
+    if name == "set-global":
+        out = g("out-identifier")
+        if out is None and _bool(g("out"), False):
+            out = g("identifier")
+        return Command(name, identifier=g("identifier"), object=JS.decode_any(g("object"), ctx), out_identifier=out)
+    if name == "get-global":
+        return Command(name, identifier=g("identifier"), out_identifier=g("out-identifier"))
+    if name == "retract":
+        return Command("delete", handle=_json_handle(g("fact-handle") or g("handle")))
+    if name == "modify":
+        setters = [(s.get("accessor"), s.get("value")) for s in (g("setters") or []) if isinstance(s, dict)]
+        return Command(name, handle=_json_handle(g("fact-handle")), setters=setters)
+    if name == "update":
+        return Command(name, handle=_json_handle(g("fact-handle")), object=JS.decode_any(g("object"), ctx),
+                       entry_point=g("entryPoint") or "DEFAULT")
+    if name == "get-object":
+        return Command(name, handle=_json_handle(g("fact-handle")), out_identifier=g("out-identifier"))
+    if name == "get-fact-handles":
+        return Command(name, out_identifier=g("out-identifier"), disconnected=_bool(g("disconnected"), False))
+    if name in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
+        return Command(name, group=g("name"))
+    if name == "start-process":
+        return Command(name, process_id=g("processId"), parameters=_json_pairs(g("parameter"), ctx),
+                       out_identifier=g("out-identifier"))
+    if name == "signal-event":
+        return Command(name, process_instance_id=_int(g("process-instance-id"), -1), event_type=g("event-type"),
+                       event=JS.decode_any(g("event"), ctx), correlation_key=g("correlation-key"))
+    if name == "complete-work-item":
+        return Command(name, id=_int(g("id")), results=_json_pairs(g("result"), ctx))
+    if name == "abort-work-item":
+        return Command(name, id=_int(g("id")))
+    return Command(name)
+
+
+# =============================================================================================
+# JAXB
+
+def _jaxb_handle(el):
+    if el is None:
+        return None
+    ef = el.attrib.get("external-form")
+    if ef:
+        return FactHandleRef(ef)
+    if (el.text or "").strip():
+        return FactHandleRef(el.text.strip())
+    for c in el:
+        if local(c.tag) == "external-form" and c.text:
+            return FactHandleRef(c.text.strip())
+    raise MarshallingError("Invalid fact handle element")
+
+
+def _child(el, name):
+    for c in el:
+        if local(c.tag) == name:
+            return c
+    return None
+
+
+def _children(el, name):
+    return [c for c in el if local(c.tag) == name]
+
+
+def _jaxb_items(el, ctx):
+    out = {}
+    if el is None:
+        return out
+    for item in el:
+        if local(item.tag) == "item":
+            v = _child(item, "value")
+            out[item.attrib.get("key")] = J.decode_any(v, ctx) if v is not None else None
+    return out
+
+
+def command_from_jaxb(el, ctx) -> Command:
+    name = local(el.tag)
+    a = el.attrib
+    if name == "query" and XSI_TYPE in a:
+        raise MarshallingError(f"Command {a[XSI_TYPE]} is not supported")
+    if name not in KNOWN:
+        raise MarshallingError(f"Can't unmarshall input string: unexpected element (uri:\"\", local:\"{name}\")")
+    if name == "insert":
+        o = _child(el, "object")
+        return Command(name, object=J.decode_any(o, ctx) if o is not None else None,
+                       out_identifier=a.get("out-identifier"), return_object=_bool(a.get("return-object"), True),
+                       entry_point=a.get("entry-point") or "DEFAULT")
+    if name == "insert-elements":
+        lst = _child(el, "list")
+        objects = [J.decode_any(e, ctx) for e in _children(lst, "element")] if lst is not None else []
+        return Command(name, objects=objects, out_identifier=a.get("outIdentifier") or a.get("out-identifier"),
+                       return_objects=_bool(a.get("return-objects"), True), entry_point=a.get("entry-point") or "DEFAULT")
+    if name == "fire-all-rules":
+        f = None
+        for c in el:
+            if local(c.tag).endswith("agenda-filter") or local(c.tag) == "agendaFilter":
+                f = (local(c.tag), c.attrib.get("rule-name") or c.attrib.get("prefix") or (c.text or "").strip() or
+                     next(iter(c.attrib.values()), None))
+        return Command(name, max=_int(a.get("max"), -1), out_identifier=a.get("out-identifier"), agenda_filter=f)
+    if name == "get-objects":
+        f = _child(el, "class-object-filter")
+        return Command(name, out_identifier=a.get("out-identifier"),
+                       class_name=f.attrib.get("string") if f is not None else None)
+    if name == "query":
+        return Command(name, query_name=a.get("name"), out_identifier=a.get("out-identifier"),
+                       arguments=[J.decode_any(x, ctx) for x in _children(el, "arguments")])
+    if name == "set-global":
+        o = _child(el, "object")
+        out = a.get("out-identifier") or (a.get("identifier") if _bool(a.get("out"), False) else None)
+        return Command(name, identifier=a.get("identifier"), object=J.decode_any(o, ctx) if o is not None else None,
+                       out_identifier=out)
+    if name == "get-global":
+        return Command(name, identifier=a.get("identifier"), out_identifier=a.get("out-identifier"))
+    if name in ("retract", "delete"):
+        h = _child(el, "fact-handle") if _child(el, "fact-handle") is not None else _child(el, "handle")
+        return Command("delete", handle=FactHandleRef(a["fact-handle"]) if a.get("fact-handle") else _jaxb_handle(h))
+    if name == "modify":
+        setters = [(s.attrib.get("accessor"), s.attrib.get("value")) for s in _children(el, "setters")]
+        return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")), setters=setters)
+    if name == "update":
+        o = _child(el, "object")
+        ep = _child(el, "entryPoint")
+        return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")),
+                       object=J.decode_any(o, ctx) if o is not None else None,
+                       entry_point=(ep.text if ep is not None else None) or "DEFAULT")
+    if name == "get-object":
+        return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")), out_identifier=a.get("out-identifier"))
+    if name == "get-fact-handles":
+        return Command(name, out_identifier=a.get("out-identifier"), disconnected=_bool(a.get("disconnected"), False))
+    if name in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
+        return Command(name, group=a.get("name"))
+    if name == "start-process":
+        return Command(name, process_id=a.get("processId"), parameters=_jaxb_items(_child(el, "parameter"), ctx),
+                       out_identifier=a.get("out-identifier"))
+    if name == "signal-event":
+        ev = _child(el, "event")
+        return Command(name, process_instance_id=_int(a.get("process-instance-id"), -1), event_type=a.get("event-type"),
+                       event=J.decode_any(ev, ctx) if ev is not None else None, correlation_key=a.get("correlation-key"))
+    if name == "complete-work-item":
+        return Command(name, id=_int(a.get("id")), results=_jaxb_items(_child(el, "result"), ctx))
+    if name == "abort-work-item":
+        return Command(name, id=_int(a.get("id")))
+    return Command(name)
+
+
+# =============================================================================================
+# XStream
+
+def _first_value(el, ctx, skip=()):
+    for c in el:
+        if local(c.tag) not in skip:
+            return X.decode_any(c, ctx)
+    return None
+
+
+def command_from_xstream(el, ctx) -> Command:
+    name = local(el.tag)
+    a = el.attrib
+    if name not in KNOWN and name not in ("get-session-time", "advance-session-time"):
+        raise MarshallingError(f"Cannot resolve command '{name}'")
+    if name == "insert":
+        return Command(name, object=_first_value(el, ctx), out_identifier=a.get("out-identifier"),
+                       return_object=_bool(a.get("return-object"), True), entry_point=a.get("entry-point") or "DEFAULT")
+    if name == "insert-elements":
+        return Command(name, objects=[X.decode_any(c, ctx) for c in el], out_identifier=a.get("out-identifier"),
+                       return_objects=_bool(a.get("return-objects"), True), entry_point=a.get("entry-point") or "DEFAULT")
+    if name == "fire-all-rules":
+        f = None
+        af = _child(el, "agendaFilter")
+        if af is not None:
+            f = (af.attrib.get("class", ""), (af.text or "").strip() or next((c.text for c in af), None))
+        return Command(name, max=_int(a.get("max"), -1), out_identifier=a.get("out-identifier"), agenda_filter=f)
+    if name == "get-objects":
+        return Command(name, out_identifier=a.get("out-identifier"), class_name=None)
+    if name == "query":
+        return Command(name, query_name=a.get("name"), out_identifier=a.get("out-identifier"),
+                       arguments=[X.decode_any(c, ctx) for c in el])
+    if name == "set-global":
+        out = a.get("out-identifier") or (a.get("identifier") if _bool(a.get("out"), False) else None)
+        return Command(name, identifier=a.get("identifier"), object=_first_value(el, ctx), out_identifier=out)
+    if name == "get-global":
+        return Command(name, identifier=a.get("identifier"), out_identifier=a.get("out-identifier"))
+    if name in ("retract", "delete"):
+        return Command("delete", handle=FactHandleRef(a.get("fact-handle") or ""))
+    if name == "modify":
+        setters = [(s.attrib.get("accessor"), s.attrib.get("value")) for s in _children(el, "set")]
+        return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""), setters=setters)
+    if name == "update":
+        return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""),
+                       object=_first_value(el, ctx, skip=("modifiedProperty",)), entry_point=a.get("entryPoint") or "DEFAULT")
+    if name == "get-object":
+        return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""), out_identifier=a.get("out-identifier"))
+    if name == "get-fact-handles":
+        return Command(name, out_identifier=a.get("out-identifier"), disconnected=_bool(a.get("disconnected"), False))
+    if name in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
+        return Command(name, group=a.get("name"))
+    if name == "start-process":
+        params = {p.attrib.get("identifier"): _first_value(p, ctx) for p in _children(el, "parameter")}
+        return Command(name, process_id=a.get("processId"), parameters=params, out_identifier=a.get("out-identifier"))
+    if name == "signal-event":
+        return Command(name, process_instance_id=_int(a.get("process-instance-id"), -1), event_type=a.get("event-type"),
+                       event=_first_value(el, ctx), correlation_key=a.get("correlation-key"))
+    if name == "complete-work-item":
+        results = {r.attrib.get("identifier"): _first_value(r, ctx) for r in _children(el, "result")}
+        return Command(name, id=_int(a.get("id")), results=results)
+    if name == "abort-work-item":
+        return Command(name, id=_int(a.get("id")))
+    if name in ("get-session-time", "advance-session-time"):
+        raise MarshallingError(f"Command {name} is not supported")
+    return Command(name)
+
+
+# =============================================================================================
+# the two types
+
+class BatchExecutionCommand(Model):
+    java_class = "org.drools.core.command.runtime.BatchExecutionCommandImpl"
+    jaxb_root = "batch-execution"
+    xstream_root = "batch-execution"
+    fields = ()
+
+    def __init__(self, lookup=None, commands=None):
+        self.lookup = lookup
+        self.commands = list(commands or [])
+
+    # -- writers (what the Java client sends; used by tests and the call-container command) -----
+    def encode_jaxb(self, tag, ctx):
+        node = XNode(tag, [("lookup", self.lookup)] if self.lookup else [])
+        for c in self.commands:
+            node.add(_jaxb_command(c, ctx))
+        return node
+
+    def fill_xstream(self, node, ctx):
+        if self.lookup:
+            node.attrs.append(("lookup", self.lookup))
+        for c in self.commands:
+            node.add(_xstream_command(c, ctx))
+
+    @classmethod
+    def decode_json(cls, data, ctx):
+        cmds = data.get("commands")
+        if isinstance(cmds, dict):
+            cmds = [cmds]
+        out = []
+        for item in cmds or []:
+            if not isinstance(item, dict) or len(item) != 1:
+                raise MarshallingError("Error unmarshalling input: each command must be an object with one key")
+            name, body = next(iter(item.items()))
+            out.append(command_from_json(name, body, ctx))
+        return cls(data.get("lookup"), out)
+
+    @classmethod
+    def decode_jaxb(cls, el, ctx):
+        return cls(el.attrib.get("lookup"), [command_from_jaxb(c, ctx) for c in el])
+
+    @classmethod
+    def decode_xstream(cls, el, ctx):
+        return cls(el.attrib.get("lookup"), [command_from_xstream(c, ctx) for c in el])
+
+
+def single_command(body_value, class_name, fmt_kind, ctx):
+    """The body of a request whose X-KIE-ClassType names one command class."""
+    name = COMMAND_CLASSES.get(class_name)
+    if name is None:
+        raise MarshallingError(f"Unknown command class {class_name}")
+    if fmt_kind == "json":
+        return command_from_json(name, body_value, ctx)
+    if fmt_kind == "jaxb":
+        return command_from_jaxb(body_value, ctx)
+    return command_from_xstream(body_value, ctx)
+
+
+class ExecutionResults(Model):
+    java_class = "org.drools.core.runtime.impl.ExecutionResultImpl"
+    jaxb_root = "execution-results"
+    xstream_root = "execution-results"
+    fields = ()
+
+    def __init__(self, results=None, facts=None):
+        self.results = dict(results or {})
+        self.facts = dict(facts or {})
+
+    def __eq__(self, other):
+        return isinstance(other, ExecutionResults) and other.results == self.results and other.facts == self.facts
+
+    __hash__ = object.__hash__
+
+    # -- JSON ---------------------------------------------------------------------------------
+    def encode_json(self, ctx):
+        def handle(h):
+            return Raw("{" + json_string(FACT_HANDLE_CLASS) + ":" + pretty({"external-form": h.external_form}) + "}")
+
+        facts = []
+        for k, v in self.facts.items():
+            value = Raw("[" + ",".join(handle(h) for h in v) + "]") if isinstance(v, list) else handle(v)
+            facts.append({"value": value, "key": k})
+        return {"results": [{"value": JS.encode_any_b(v, ctx), "key": k} for k, v in self.results.items()],
+                "facts": facts}
+
+    @classmethod
+    def decode_json(cls, data, ctx):
+        results = {i["key"]: JS.decode_any(i.get("value"), ctx) for i in data.get("results") or [] if isinstance(i, dict)}
+        facts = {}
+        for i in data.get("facts") or []:
+            v = i.get("value")
+            facts[i["key"]] = [_json_handle(x) for x in v] if isinstance(v, list) else _json_handle(v)
+        return cls(results, facts)
+
+    # -- JAXB ---------------------------------------------------------------------------------
+    def encode_jaxb(self, tag, ctx):
+        node = XNode(tag)
+        results = node.add(XNode("results"))
+        for k, v in self.results.items():
+            item = results.add(XNode("item", [("key", str(k))]))
+            if v is not None:
+                item.add(_jaxb_wrapped("value", v, ctx))
+        facts = node.add(XNode("facts"))
+        for k, v in self.facts.items():
+            item = facts.add(XNode("item", [("key", str(k))]))
+            if isinstance(v, list):
+                w = item.add(XNode("value", [("xsi:type", "jaxbListWrapper")], [XNode("type", text="LIST")]))
+                for h in v:
+                    parts = (h.external_form.split(":") + [""] * 8)[:8]
+                    ef = ":".join(parts[:7] + ["null"])
+                    w.add(XNode("element", [("xsi:type", "disconnectedFactHandle"), ("external-form", ef)], [
+                        XNode("id", text=parts[1]), XNode("identityHashCode", text=parts[2]),
+                        XNode("objectHashCode", text=parts[3]), XNode("recency", text=parts[4]),
+                        XNode("entryPointId", text=parts[5]), XNode("traitType", text=parts[6] or "NON_TRAIT")]))
+            else:
+                item.add(XNode("value", [("xsi:type", "defaultFactHandle"), ("external-form", v.external_form)]))
+        return node
+
+    @classmethod
+    def decode_jaxb(cls, el, ctx):
+        results, facts = {}, {}
+        r = _child(el, "results")
+        for item in (r if r is not None else []):
+            v = _child(item, "value")
+            results[item.attrib.get("key")] = J.decode_any(v, ctx) if v is not None else None
+        f = _child(el, "facts")
+        for item in (f if f is not None else []):
+            v = _child(item, "value")
+            if v is None:
+                continue
+            if v.attrib.get(XSI_TYPE) == "jaxbListWrapper":
+                facts[item.attrib.get("key")] = [FactHandleRef(e.attrib.get("external-form")) for e in _children(v, "element")]
+            else:
+                facts[item.attrib.get("key")] = FactHandleRef(v.attrib.get("external-form"))
+        return cls(results, facts)
+
+    # -- XStream ------------------------------------------------------------------------------
+    def fill_xstream(self, node, ctx):
+        for k, v in self.results.items():
+            r = node.add(XNode("result", [("identifier", str(k))]))
+            r.add(X.encode_any(None, v, ctx))
+        for k, v in self.facts.items():
+            if isinstance(v, list):
+                fh = node.add(XNode("fact-handles", [("identifier", str(k))]))
+                for h in v:
+                    fh.add(XNode("fact-handle", [("external-form", h.external_form)]))
+            else:
+                node.add(XNode("fact-handle", [("identifier", str(k)), ("external-form", v.external_form)]))
+
+    @classmethod
+    def decode_xstream(cls, el, ctx):
+        results, facts = {}, {}
+        for c in el:
+            n = local(c.tag)
+            if n == "result":
+                results[c.attrib.get("identifier")] = _first_value(c, ctx)
+            elif n == "fact-handle":
+                facts[c.attrib.get("identifier")] = FactHandleRef(c.attrib.get("external-form"))
+            elif n == "fact-handles":
+                facts[c.attrib.get("identifier")] = [FactHandleRef(h.attrib.get("external-form")) for h in c]
+        return cls(results, facts)
+
+
+def _attrs(c, *pairs):
+    out = []
+    for attr, key in pairs:
+        v = c.m.get(key)
+        if v is not None:
+            out.append((attr, "true" if v is True else "false" if v is False else str(v)))
+    return out
+
+
+def _jaxb_handle_el(tag, ref):
+    return XNode(tag, text=ref.external_form)
+
+
+def _jaxb_command(c, ctx):
+    n = c.name
+    if n == "insert":
+        node = XNode(n, _attrs(c, ("out-identifier", "out_identifier"), ("return-object", "return_object"),
+                               ("entry-point", "entry_point")))
+        node.add(J.encode_any("object", c.m["object"], ctx))
+        return node
+    if n == "insert-elements":
+        node = XNode(n, _attrs(c, ("outIdentifier", "out_identifier"), ("return-objects", "return_objects")))
+        lst = node.add(XNode("list", children=[XNode("type", text="LIST")]))
+        for o in c.m.get("objects", []):
+            lst.add(J.encode_any("element", o, ctx))
+        return node
+    if n == "fire-all-rules":
+        return XNode(n, [("max", str(c.m.get("max", -1)))] + _attrs(c, ("out-identifier", "out_identifier")))
+    if n == "get-objects":
+        return XNode(n, _attrs(c, ("out-identifier", "out_identifier")))
+    if n == "query":
+        node = XNode(n, _attrs(c, ("out-identifier", "out_identifier"), ("name", "query_name")))
+        for a in c.m.get("arguments", []):
+            node.add(J.encode_any("arguments", a, ctx))
+        return node
+    if n == "set-global":
+        node = XNode(n, _attrs(c, ("identifier", "identifier"), ("out-identifier", "out_identifier")))
+        node.add(_jaxb_wrapped("object", c.m.get("object"), ctx))
+        return node
+    if n == "get-global":
+        return XNode(n, _attrs(c, ("identifier", "identifier"), ("out-identifier", "out_identifier")))
+    if n == "delete":
+        return XNode("retract", children=[_jaxb_handle_el("fact-handle", c.m["handle"])])
+    if n == "modify":
+        node = XNode(n, children=[_jaxb_handle_el("fact-handle", c.m["handle"])])
+        for a, v in c.m.get("setters", []):
+            node.add(XNode("setters", [("accessor", a), ("value", str(v))]))
+        return node
+    if n == "get-object":
+        return XNode(n, _attrs(c, ("out-identifier", "out_identifier")), [_jaxb_handle_el("fact-handle", c.m["handle"])])
+    if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
+        return XNode(n, [("name", c.m["group"])])
+    return XNode(n)
+
+
+def _xstream_command(c, ctx):
+    n = c.name
+    if n == "insert":
+        node = XNode(n, _attrs(c, ("out-identifier", "out_identifier"), ("return-object", "return_object"),
+                               ("entry-point", "entry_point")))
+        node.add(X.encode_any(None, c.m["object"], ctx))
+        return node
+    if n == "insert-elements":
+        node = XNode(n, _attrs(c, ("out-identifier", "out_identifier")))
+        node.children.extend(X.encode_any(None, o, ctx) for o in c.m.get("objects", []))
+        return node
+    if n == "fire-all-rules":
+        attrs = _attrs(c, ("out-identifier", "out_identifier"))
+        if c.m.get("max", -1) != -1:
+            attrs.insert(0, ("max", str(c.m["max"])))
+        return XNode(n, attrs)
+    if n == "get-objects":
+        return XNode(n, _attrs(c, ("out-identifier", "out_identifier")))
+    if n == "query":
+        node = XNode(n, _attrs(c, ("out-identifier", "out_identifier"), ("name", "query_name")))
+        node.children.extend(X.encode_any(None, a, ctx) for a in c.m.get("arguments", []))
+        return node
+    if n == "set-global":
+        node = XNode(n, _attrs(c, ("identifier", "identifier"), ("out-identifier", "out_identifier")))
+        node.add(X.encode_any(None, c.m.get("object"), ctx))
+        return node
+    if n == "get-global":
+        return XNode(n, _attrs(c, ("identifier", "identifier"), ("out-identifier", "out_identifier")))
+    if n == "delete":
+        return XNode("delete", [("fact-handle", c.m["handle"].external_form)])
+    if n == "modify":
+        node = XNode(n, [("fact-handle", c.m["handle"].external_form)])
+        for a, v in c.m.get("setters", []):
+            node.add(XNode("set", [("accessor", a), ("value", str(v))]))
+        return node
+    if n == "get-object":
+        return XNode(n, [("fact-handle", c.m["handle"].external_form)] + _attrs(c, ("out-identifier", "out_identifier")))
+    if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
+        return XNode(n, [("name", c.m["group"])])
+    return XNode(n)
+
+
+def _jaxb_wrapped(tag, v, ctx):
+    """JaxbUnknownAdapter slots: collections become jaxbListWrapper, maps jaxbListWrapper MAP."""
+    if isinstance(v, (list, tuple, set)):
+        node = XNode(tag, [("xsi:type", "jaxbListWrapper")], [XNode("type", text="SET" if isinstance(v, set) else "LIST")])
+        for x in v:
+            if x is not None:
+                node.add(J.encode_any("element", x, ctx))
+        return node
+    if isinstance(v, dict):
+        node = XNode(tag, [("xsi:type", "jaxbListWrapper")], [XNode("type", text="MAP")])
+        for k, x in v.items():
+            e = node.add(XNode("element", [("xsi:type", "jaxbStringObjectPair"), ("key", str(k))]))
+            if x is not None:
+                e.add(J.encode_any("value", x, ctx))
+        return node
+    return J.encode_any(tag, v, ctx)
+
+
+__all__ = ["BatchExecutionCommand", "ExecutionResults", "Command", "FactHandleRef", "single_command",
+           "COMMAND_CLASSES", "BATCH_CLASSES", "JavaBean"]
