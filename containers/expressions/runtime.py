@@ -190,10 +190,16 @@ def bitop(op, a, b):
 # ---------------------------------------------------------------------------------------------
 # equality and comparison
 
+_SIMPLE = frozenset((str, int, float, bool))
+
+
 def eq(a, b):
     """MVEL/DRL `==`: null-safe equals; numbers compare by value across types."""
     if a is b:
         return True
+    ta = type(a)
+    if ta is type(b) and ta in _SIMPLE:
+        return a == b
     if a is None or b is None:
         return False
     if _is_num(a) and _is_num(b):
@@ -272,7 +278,9 @@ def ge(a, b):
 
 
 def truth(v):
-    if v is None:
+    if v is True:
+        return True
+    if v is False or v is None:
         return False
     if isinstance(v, bool):
         return v

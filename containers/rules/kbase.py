@@ -9,6 +9,7 @@ from containers.rules.model import (Accumulate, And, DrlError, Eval, Exists, For
 from containers.rules.parser import parse_drl
 from containers.values import FieldDef, JavaBean, TypeRegistry
 
+_EQ_JOIN = re.compile(r"^\s*([A-Za-z_$][\w$]*)\s*==\s*(.+?)\s*$", re.S)
 _JAVA_LANG = {"Object", "String", "Integer", "Long", "Double", "Float", "Short", "Byte", "Boolean", "Number",
               "Character", "BigDecimal", "BigInteger", "List", "ArrayList", "Map", "HashMap", "Set", "HashSet",
               "Collection", "Date", "LinkedList", "LinkedHashMap"}
@@ -25,6 +26,7 @@ class CompiledPattern:
         self.source = source          # None | ("from", fn) | ("collect", [CE]) | ("accumulate", CAccumulate)
         self.entry_point = entry_point or "DEFAULT"
         self.type_name = pattern.java_type
+        self.index = None             # (field, compiled fn(env) of the other side) for `field == expr`
 
 
 class CAccumulate:
@@ -227,6 +229,18 @@ class _Builder:
                 beta.append(c)
             else:
                 alpha.append(c)
+        index = None
+        for src in p.constraints if p.source is None else ():
+            m = _EQ_JOIN.match(src.text)
+            if m is None or "&&" in src.text or "||" in src.text:
+                continue
+            field, other = m.group(1), m.group(2)
+            if field.startswith("$") or field in known or field == "this":
+                continue
+            right = self.expr(Src(other, src.file, src.line, src.col + m.start(2)), known, constraint=False)
+            if right is not None and right.names and right.names <= known:
+                index = (field, right)
+                break
         # bindings may be used by later constraints of the same pattern: evaluate binders first
         source = None
         if p.source is not None:
@@ -242,7 +256,9 @@ class _Builder:
             alpha = []
         if p.binding:
             known.add(p.binding)
-        return CompiledPattern(p, matcher, alpha, beta, binders, p.binding, source, p.entry_point)
+        cp = CompiledPattern(p, matcher, alpha, beta, binders, p.binding, source, p.entry_point)
+        cp.index = index
+        return cp
 
     def accumulate(self, acc: Accumulate, pkg, known, rule_types, dialect):
         inner_known = set(known)

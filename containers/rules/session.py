@@ -14,7 +14,7 @@ import itertools
 import re
 
 from containers.expressions import JavaException
-from containers.expressions.runtime import truth
+from containers.expressions.runtime import getprop, truth
 from containers.rules.kbase import CAccumulate, CompiledPattern, CompiledRule, KieBase
 from containers.values import JavaBean, JavaSet, Long, java_type_name
 
@@ -160,6 +160,7 @@ class RuleSession:
         self._ids = itertools.count(1)
         self.globals = {}
         self._memories: dict[int, dict] = {}      # id(CompiledPattern) -> {handle id: handle}
+        self._indexes: dict[int, tuple] = {}      # id(CompiledPattern) -> ({value: {hid: handle}}, {hid: value})
         self._patterns_by_type: dict[type, list] = {}
         self._all_patterns = []
         self._rules_of_pattern = {}
@@ -185,6 +186,8 @@ class RuleSession:
             if kind == "pattern":
                 if ce.source is None:
                     self._memories[id(ce)] = {}
+                    if ce.index is not None:
+                        self._indexes[id(ce)] = ({}, {})
                     self._all_patterns.append(ce)
                     self._rules_of_pattern.setdefault(id(ce), set()).add(rule.name)
                 elif ce.source[0] == "collect":
@@ -222,14 +225,26 @@ class RuleSession:
     def _touch(self, p, handle, present):
         mem = self._memories[id(p)]
         changed = False
+        idx = self._indexes.get(id(p)) if p.index is not None else None
+        if handle.id in mem:
+            del mem[handle.id]   # an updated fact moves to the end, as in Phreak's memories
+            changed = True
+            if idx is not None:
+                old = idx[1].pop(handle.id, _NOKEY)
+                bucket = idx[0].get(old) if old is not _NOKEY else None
+                if bucket is not None:
+                    bucket.pop(handle.id, None)
         if present:
-            if handle.id in mem:
-                del mem[handle.id]   # an updated fact moves to the end, as in Phreak's memories
             mem[handle.id] = handle
             changed = True
-        elif handle.id in mem:
-            del mem[handle.id]
-            changed = True
+            if idx is not None:
+                try:
+                    value = getprop(handle.obj, p.index[0])
+                    hash(value)
+                except Exception:  # noqa: BLE001 - unindexable value: the pattern falls back to a scan
+                    value = _UNHASHABLE
+                idx[1][handle.id] = value
+                idx[0].setdefault(value, {})[handle.id] = handle
         return changed
 
     def _propagate(self, handle, deleted=False):
@@ -390,6 +405,18 @@ class RuleSession:
     # -- matching ----------------------------------------------------------------------------------
     def _candidates(self, p: CompiledPattern, env):
         if p.source is None:
+            idx = self._indexes.get(id(p))
+            if idx is not None and not idx[0].get(_UNHASHABLE):
+                try:
+                    key = p.index[1].fn(env)
+                    bucket = idx[0].get(key)
+                except Exception:  # noqa: BLE001 - an unhashable probe: scan the memory
+                    return list(self._memories[id(p)].values())
+                if bucket is None:
+                    if isinstance(key, (int, float)) and not isinstance(key, bool):
+                        return list(self._memories[id(p)].values())   # 1 == 1.0 across types: scan
+                    return []
+                return list(bucket.values())
             return list(self._memories[id(p)].values())
         kind, val = p.source
         if kind == "from":
@@ -432,17 +459,25 @@ class RuleSession:
             is_source = ce.source is not None
             if not is_source and not ce.matcher:
                 return
+            binders = ce.binders
+            beta = ce.beta
             for cand in self._candidates(ce, env):
                 obj = cand.obj
                 if is_source and not ce.matcher(obj):
                     continue
-                saved = dict(env)
+                env["this"] = obj
+                ok = True
                 try:
-                    ok = self._pattern_ok(ce, obj, env)
+                    for var, c in binders:
+                        env[var] = c.fn(env)
+                    for c in beta:
+                        if not truth(c.fn(env)):
+                            ok = False
+                            break
                 except (JavaException, KeyError, TypeError, AttributeError):
                     ok = False
+                del env["this"]
                 if ok:
-                    env.pop("this", None)
                     if ce.binding:
                         env[ce.binding] = obj
                     env["__last__"] = obj
@@ -453,8 +488,10 @@ class RuleSession:
                     key.pop()
                     vers.pop()
                     facts.pop()
-                env.clear()
-                env.update(saved)
+                    if ce.binding:
+                        env.pop(ce.binding, None)
+                for var, _c in binders:
+                    env.pop(var, None)
         elif kind == "not":
             if not self._any(ce, env):
                 yield from self._matches(ces, i + 1, env, key, vers, facts)
@@ -875,6 +912,10 @@ def _listify(v):
 
 def _tuplify(v):
     return tuple(_tuplify(x) for x in v) if isinstance(v, list) else v
+
+
+_NOKEY = object()
+_UNHASHABLE = object()
 
 
 class _FromItem:
