@@ -389,6 +389,9 @@ def strop(which, a, b):
 # property access and method calls
 
 def getprop(o, name):
+    d = getattr(o, "__dict__", None)
+    if d is not None and name in d:
+        return d[name]
     if type(o) is dict:
         return o.get(name)
     if o is None:

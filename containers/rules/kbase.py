@@ -26,7 +26,7 @@ class CompiledPattern:
         self.source = source          # None | ("from", fn) | ("collect", [CE]) | ("accumulate", CAccumulate)
         self.entry_point = entry_point or "DEFAULT"
         self.type_name = pattern.java_type
-        self.index = None             # (field, compiled fn(env) of the other side) for `field == expr`
+        self.index = None             # ((field, ...), (compiled fn(env) of the other side, ...)) for `field == expr` joins
 
 
 class CAccumulate:
@@ -229,18 +229,19 @@ class _Builder:
                 beta.append(c)
             else:
                 alpha.append(c)
-        index = None
+        fields, probes = [], []
         for src in p.constraints if p.source is None else ():
             m = _EQ_JOIN.match(src.text)
             if m is None or "&&" in src.text or "||" in src.text:
                 continue
             field, other = m.group(1), m.group(2)
-            if field.startswith("$") or field in known or field == "this":
+            if field.startswith("$") or field in known or field == "this" or field in fields:
                 continue
             right = self.expr(Src(other, src.file, src.line, src.col + m.start(2)), known, constraint=False)
             if right is not None and right.names and right.names <= known:
-                index = (field, right)
-                break
+                fields.append(field)
+                probes.append(right)
+        index = (tuple(fields), tuple(probes)) if fields else None
         # bindings may be used by later constraints of the same pattern: evaluate binders first
         source = None
         if p.source is not None:

@@ -73,14 +73,27 @@ class Activation:
 
 
 class _RuleState:
-    __slots__ = ("rule", "matches", "pending", "dirty", "locked")
+    __slots__ = ("rule", "matches", "pending", "dirty", "locked", "changes", "initialized", "top", "not_pats")
 
     def __init__(self, rule):
         self.rule = rule
-        self.matches = {}     # key -> [env, versions, fired]
+        self.matches = {}     # key -> [env, versions, fired, facts]
         self.pending = {}     # key -> Activation (insertion ordered)
         self.dirty = True
         self.locked = False
+        self.changes = {}     # id(pattern) -> {handle id: "ins" | "upd" | "del"} since the last evaluation
+        self.initialized = False
+        # pattern ids joined at the top level, and those directly inside a top-level `not`
+        self.top = set()
+        self.not_pats = set()
+        for branch in rule.branches:
+            for kind, ce in branch:
+                if kind == "pattern" and ce.source is None:
+                    self.top.add(id(ce))
+                elif kind == "not":
+                    for k2, ce2 in ce:
+                        if k2 == "pattern" and ce2.source is None:
+                            self.not_pats.add(id(ce2))
 
 
 class _Rule:
@@ -226,7 +239,8 @@ class RuleSession:
         mem = self._memories[id(p)]
         changed = False
         idx = self._indexes.get(id(p)) if p.index is not None else None
-        if handle.id in mem:
+        was = handle.id in mem
+        if was:
             del mem[handle.id]   # an updated fact moves to the end, as in Phreak's memories
             changed = True
             if idx is not None:
@@ -239,13 +253,15 @@ class RuleSession:
             changed = True
             if idx is not None:
                 try:
-                    value = getprop(handle.obj, p.index[0])
+                    value = tuple(getprop(handle.obj, f) for f in p.index[0])
                     hash(value)
                 except Exception:  # noqa: BLE001 - unindexable value: the pattern falls back to a scan
                     value = _UNHASHABLE
                 idx[1][handle.id] = value
                 idx[0].setdefault(value, {})[handle.id] = handle
-        return changed
+        if not changed:
+            return None
+        return ("upd" if present else "del") if was else "ins"
 
     def _propagate(self, handle, deleted=False):
         obj = handle.obj
@@ -253,11 +269,15 @@ class RuleSession:
             if p.entry_point != handle.entry_point:
                 continue
             present = not deleted and self._alpha_ok(p, obj)
-            self._touch(p, handle, present)
+            change = self._touch(p, handle, present)
             for name in self._rules_of_pattern.get(id(p), ()):
                 st = self.states.get(name)
                 if st is not None:
                     st.dirty = True
+                    if change is not None:
+                        per = st.changes.setdefault(id(p), {})
+                        prev = per.get(handle.id)
+                        per[handle.id] = "ins" if prev == "ins" and change != "del" else change
 
     # -- working memory API ------------------------------------------------------------------------
     def insert(self, obj, entry_point="DEFAULT"):
@@ -408,12 +428,12 @@ class RuleSession:
             idx = self._indexes.get(id(p))
             if idx is not None and not idx[0].get(_UNHASHABLE):
                 try:
-                    key = p.index[1].fn(env)
+                    key = tuple(fn.fn(env) for fn in p.index[1])
                     bucket = idx[0].get(key)
                 except Exception:  # noqa: BLE001 - an unhashable probe: scan the memory
                     return list(self._memories[id(p)].values())
                 if bucket is None:
-                    if isinstance(key, (int, float)) and not isinstance(key, bool):
+                    if any(isinstance(k, float) for k in key):
                         return list(self._memories[id(p)].values())   # 1 == 1.0 across types: scan
                     return []
                 return list(bucket.values())
@@ -449,8 +469,9 @@ class RuleSession:
                 return False
         return True
 
-    def _matches(self, ces, i, env, key, vers, facts):
-        """Yield (key tuple, env, facts) for every match of ces[i:] under env (network order)."""
+    def _matches(self, ces, i, env, key, vers, facts, restrict=None):
+        """Yield (key tuple, versions, env, facts) for every match of ces[i:] under env, in network
+        order.  `restrict` maps a pattern id to ("only" | "exclude", handle ids) (delta joins)."""
         if i == len(ces):
             yield tuple(key), tuple(vers), dict(env), list(facts)
             return
@@ -461,7 +482,11 @@ class RuleSession:
                 return
             binders = ce.binders
             beta = ce.beta
-            for cand in self._candidates(ce, env):
+            cands = self._candidates(ce, env)
+            if restrict is not None and id(ce) in restrict:
+                mode, ids = restrict[id(ce)]
+                cands = [c for c in cands if (c.id in ids) == (mode == "only")]
+            for cand in cands:
                 obj = cand.obj
                 if is_source and not ce.matcher(obj):
                     continue
@@ -484,7 +509,7 @@ class RuleSession:
                     key.append(cand.id if not is_source else ("f", cand.id, id(obj)))
                     vers.append(cand.version if not is_source else None)
                     facts.append(obj)
-                    yield from self._matches(ces, i + 1, env, key, vers, facts)
+                    yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
                     key.pop()
                     vers.pop()
                     facts.pop()
@@ -494,17 +519,17 @@ class RuleSession:
                     env.pop(var, None)
         elif kind == "not":
             if not self._any(ce, env):
-                yield from self._matches(ces, i + 1, env, key, vers, facts)
+                yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
         elif kind == "exists":
             if self._any(ce, env):
-                yield from self._matches(ces, i + 1, env, key, vers, facts)
+                yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
         elif kind == "eval":
             try:
                 ok = truth(ce.fn(env))
             except (JavaException, KeyError, TypeError, AttributeError):
                 ok = False
             if ok:
-                yield from self._matches(ces, i + 1, env, key, vers, facts)
+                yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
         elif kind == "accumulate":
             results = self._accumulate(ce, env)
             if results is None:
@@ -514,15 +539,35 @@ class RuleSession:
             if all(truth(c.fn(env)) for c in ce.constraints):
                 key.append("acc")
                 vers.append(tuple(_freeze(v) for v in results.values()))
-                yield from self._matches(ces, i + 1, env, key, vers, facts)
+                yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
                 key.pop()
                 vers.pop()
             env.clear()
             env.update(saved)
 
     def _any(self, ces, env):
+        if len(ces) == 1 and ces[0][0] == "pattern" and ces[0][1].source is None:
+            return self._any_pattern(ces[0][1], env)
         for _ in self._matches(ces, 0, dict(env), [], [], []):
             return True
+        return False
+
+    def _any_pattern(self, p, env):
+        """Fast path of not/exists over one pattern: is there a fact satisfying it under env?"""
+        env = dict(env)
+        binders, beta = p.binders, p.beta
+        for cand in self._candidates(p, env):
+            env["this"] = cand.obj
+            try:
+                for var, c in binders:
+                    env[var] = c.fn(env)
+                for c in beta:
+                    if not truth(c.fn(env)):
+                        break
+                else:
+                    return True
+            except (JavaException, KeyError, TypeError, AttributeError):
+                continue
         return False
 
     def _accumulate(self, acc: CAccumulate, env, single=False):
@@ -575,23 +620,28 @@ class RuleSession:
     def _evaluate(self, st: _RuleState):
         st.dirty = False
         rule = st.rule
-        found = []
-        for bi, branch in enumerate(rule.branches):
-            env = dict(self.globals)
-            for key, vers, env2, facts in self._matches(branch, 0, env, [], [], []):
-                found.append(((bi,) + key, vers, env2, facts))
+        changes, st.changes = st.changes, {}
+        if st.initialized and self._incremental(st, changes):
+            found = self._delta(st, changes)
+        else:
+            found = []
+            for bi, branch in enumerate(rule.branches):
+                env = dict(self.globals)
+                for key, vers, env2, facts in self._matches(branch, 0, env, [], [], []):
+                    found.append(((bi,) + key, vers, env2, facts))
+        st.initialized = True
         seen = set()
         new_acts = False
         for key, vers, env2, facts in found:
             seen.add(key)
             prev = st.matches.get(key)
             if prev is None:
-                st.matches[key] = [env2, vers, False]
+                st.matches[key] = [env2, vers, False, facts]
                 if not st.locked:
                     self._activate(st, key, env2, facts)
                     new_acts = True
             elif prev[1] != vers:
-                prev[0], prev[1] = env2, vers
+                prev[0], prev[1], prev[3] = env2, vers, facts
                 if key in st.pending:
                     act = st.pending[key]
                     act.env, act.facts = env2, facts
@@ -606,6 +656,48 @@ class RuleSession:
             self._unjustify(rule.name, key)
         if new_acts and rule.auto_focus and rule.agenda_group not in self.focus[-1:]:
             self.set_focus(rule.agenda_group)
+
+    def _incremental(self, st, changes):
+        """Whether only the changed facts need joining: every change is on a top-level pattern,
+        or an insertion into a pattern directly under a top-level `not` (it can only remove matches)."""
+        for pid, per in changes.items():
+            if pid in st.top:
+                continue
+            if pid in st.not_pats and all(k == "ins" for k in per.values()):
+                continue
+            return False
+        return True
+
+    def _delta(self, st, changes):
+        """Existing matches not touched by the changes, then the new matches that use a changed
+        fact (semi-naive: changed facts at one position, unchanged ones before it)."""
+        touched = set()
+        for pid, per in changes.items():
+            if pid in st.top:
+                touched.update(per)
+        recheck = any(pid in st.not_pats for pid in changes)
+        found = []
+        for key, (env, vers, _fired, facts) in list(st.matches.items()):
+            if touched and any(k in touched for k in key[1:] if isinstance(k, int)):
+                continue
+            if recheck:
+                branch = st.rule.branches[key[0]]
+                if any(kind == "not" and self._any(ce, env) for kind, ce in branch):
+                    continue
+            found.append((key, vers, env, facts))
+        for bi, branch in enumerate(st.rule.branches):
+            before = {}
+            for kind, ce in branch:
+                if kind != "pattern" or ce.source is not None:
+                    continue
+                live = {h for h, k in changes.get(id(ce), {}).items() if k != "del"}
+                if live:
+                    restrict = dict(before)
+                    restrict[id(ce)] = ("only", live)
+                    for key, vers, env2, facts in self._matches(branch, 0, dict(self.globals), [], [], [], restrict):
+                        found.append(((bi,) + key, vers, env2, facts))
+                    before[id(ce)] = ("exclude", live)
+        return found
 
     def _modified_by_self(self, rule, facts):
         for f in facts:
