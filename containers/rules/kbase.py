@@ -9,6 +9,7 @@ from containers.rules.model import (Accumulate, And, DrlError, Eval, Exists, For
 from containers.rules.parser import parse_drl
 from containers.values import FieldDef, JavaBean, TypeRegistry
 
+_DECL = re.compile(r"(?<![\w.])(?:[A-Za-z_][\w.]*(?:<[^;=]*>)?(?:\[\])*)\s+([A-Za-z_]\w*)\s*=(?!=)")
 _EQ_JOIN = re.compile(r"^\s*([A-Za-z_$][\w$]*)\s*==\s*(.+?)\s*$", re.S)
 _JAVA_LANG = {"Object", "String", "Integer", "Long", "Double", "Float", "Short", "Byte", "Boolean", "Number",
               "Character", "BigDecimal", "BigInteger", "List", "ArrayList", "Map", "HashMap", "Set", "HashSet",
@@ -274,8 +275,17 @@ class _Builder:
                                    for s in acc.constraints) if c is not None]
         inline = None
         if acc.inline:
-            inline = {k: (self.expr(v, inner_known | {"__acc__"}, constraint=False) if k == "result"
-                          else self.block(v, inner_known, dialect)) for k, v in acc.inline.items()}
+            # variables declared in init() live in the accumulate context shared by action/result
+            names = []
+            parts = dict(acc.inline)
+            if "init" in parts:
+                src = parts["init"]
+                names = _DECL.findall(src.text)
+                parts["init"] = Src(_DECL.sub(lambda m: m.group(1) + " =", src.text), src.file, src.line, src.col)
+            ctx_known = inner_known | set(names)
+            inline = {k: (self.expr(v, ctx_known, constraint=False) if k == "result"
+                          else self.block(v, ctx_known, dialect)) for k, v in parts.items()}
+            inline["__vars__"] = names
         return CAccumulate(source, functions, constraints, inline)
 
     def ces(self, items, pkg, known, rule_types, dialect):

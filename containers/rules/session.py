@@ -575,6 +575,7 @@ class RuleSession:
         if acc.inline:
             ctx = dict(env)
             ctx.update(self.globals)
+            ctx.update(dict.fromkeys(acc.inline.get("__vars__", ())))
             init, action, result = acc.inline.get("init"), acc.inline.get("action"), acc.inline.get("result")
             if init is not None:
                 init(ctx)

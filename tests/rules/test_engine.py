@@ -175,3 +175,64 @@ def test_build_errors_name_file_and_line():
     assert "bad.drl [3:" in str(e.value)
     with pytest.raises(DrlError):
         build_kbase([("bad.drl", "rule \"r\" when then x( end")], TypeRegistry())
+
+
+def test_positional_arguments_and_entry_points():
+    out, s, types, _ = run("""
+rule "pos" when Person("ann", $a;) then list.add("ann is " + $a); end
+rule "ep" when Item($n : name) from entry-point "orders" then list.add("order " + $n); end
+rule "default ep" when Item($n : name) then list.add("default " + $n); end
+""", [("Person", ("ann", 33, "x")), ("Person", ("bob", 20, "y"))], fire=False)
+    s.insert(types.get("Item")("i1", 1.0), entry_point="orders")
+    s.insert(types.get("Item")("i2", 1.0))
+    s.fire_all_rules()
+    assert out == ["ann is 33", "order i1", "default i2"]
+
+
+def test_inline_accumulate_and_from_collection():
+    out, *_ = run("""
+rule "inline" when
+    $t : Double() from accumulate( Item($p : price), init(double total = 0;), action(total += $p;), result(total) )
+then list.add("total " + $t); end
+rule "names" when
+    $p : Person($tags : city)
+    $c : String() from ["a", "b"]
+then list.add($c); end
+""", [("Item", ("a", 1.5)), ("Item", ("b", 2.0)), ("Person", ("p", 1, "c"))])
+    assert out == ["total 3.5", "a", "b"]
+
+
+def test_declared_type_defaults_keys_and_tostring():
+    out, *_ = run("""
+declare Counter
+    name : String @key
+    value : int = 5
+end
+rule "init" when not Counter() then insert(new Counter("c")); end
+rule "show" when $c : Counter(value == 5) then list.add("" + $c); end
+""", [])
+    assert out == ["Counter( name=c, value=5 )"]
+
+
+def test_dynamic_salience_and_update_refires():
+    out, s, types, objs = run("""
+rule "by age" salience ($a) when Person($n : name, $a : age) then list.add($n); end
+""", [("Person", ("young", 1)), ("Person", ("old", 90)), ("Person", ("mid", 40))])
+    assert out == ["old", "mid", "young"]
+    objs[0].age = 100
+    s.update(s.get_fact_handle(objs[0]))
+    s.fire_all_rules()
+    assert out[-1] == "young"
+
+
+def test_snapshot_restore_keeps_refraction():
+    from containers.rules.session import RuleSession
+    out, s, types, objs = run('rule "r" when Person($n : name) then list.add($n); end',
+                              [("Person", ("a", 1)), ("Person", ("b", 2))], fire=False)
+    s.fire_all_rules(max=1)
+    data = s.snapshot()
+    s2 = RuleSession.restore(s.kbase, data)
+    s2.set_global("list", out)
+    assert s2.fire_all_rules() == 1 and out == ["a", "b"]
+    assert [h.id for h in s2.get_fact_handles()] == [1, 2]
+    assert s2.insert(types.get("Person")("c", 3)).id == 3
