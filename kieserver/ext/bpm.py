@@ -118,9 +118,16 @@ class ProcessService:
         ProcessInstanceInfo.update(processinstancebytearray=blob, state=inst.state, lastmodificationdate=_now(),
                                    optlock=ProcessInstanceInfo.optlock + 1).where(
             ProcessInstanceInfo.instanceid == rec.instanceid).execute()
+        tasks = self.server.human_tasks
         for e in inst.events:
             if e["kind"] == "work_item":
                 WorkItemInfo.update(name=e["name"]).where(WorkItemInfo.workitemid == e["work_item_id"]).execute()
+                if e["name"] == "Human Task" and tasks is not None:
+                    tasks.create_task(_task_spec(kc.container_id, rec, inst, e))
+            elif e["kind"] == "work_item_aborted" and tasks is not None:
+                tasks.exit_task_of_work_item(e["work_item_id"])
+            elif e["kind"] == "state" and e["state"] == 3 and tasks is not None:
+                tasks.exit_tasks_of_process(rec.instanceid)
         inst.events.clear()
 
     def _load(self, kc, pid, lock=True):
@@ -214,6 +221,35 @@ class ProcessService:
 
     def abort_work_item(self, container_id, process_instance_id, work_item_id, user=None):
         self.operate(container_id, process_instance_id, lambda i: i.abort_work_item(work_item_id))
+
+
+def _split_ids(v):
+    if v is None:
+        return []
+    return [x.strip() for x in str(v).split(",") if x.strip()]
+
+
+def _task_spec(container_id, rec, inst, e):
+    """The Human Task work item's parameters as the task service needs them."""
+    from kieserver.services.bridge import HumanTaskSpec
+    p = e["params"]
+    try:
+        priority = int(p.get("Priority") or 0)
+    except (TypeError, ValueError):
+        priority = 0
+    node = inst.definition.nodes[e["node_id"]]
+    return HumanTaskSpec(
+        container_id=container_id, process_instance_id=rec.instanceid, process_id=inst.definition.id,
+        work_item_id=e["work_item_id"], node_instance_id=e["niid"], node_name=node.name,
+        name=p.get("TaskName") or node.name, subject=p.get("Comment"), description=p.get("Description") or p.get("Comment"),
+        form_name=p.get("TaskName"), priority=priority,
+        skippable=str(p.get("Skippable", "true")).lower() != "false",
+        actor_ids=_split_ids(p.get("ActorId")), group_ids=_split_ids(p.get("GroupId")),
+        business_admins=_split_ids(p.get("BusinessAdministratorId")),
+        business_admin_groups=_split_ids(p.get("BusinessAdministratorGroupId")),
+        excluded_owners=_split_ids(p.get("ExcludedOwnerId")),
+        created_by=p.get("CreatedBy") or inst.initiator, correlation_key=inst.correlation_key,
+        inputs={k: v for k, v in p.items()})
 
 
 class BpmExtension(Extension):
