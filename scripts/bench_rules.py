@@ -3,7 +3,7 @@
 
 Checks the firing counts equal Drools' (16: 167, 32: 591, 64: 2,207, 128: 8,511) and that the
 seating is valid, and prints the fire time beside the real engine's figures; if a peer is installed
-(`pip install durable_rules` or `clipspy`) its own classic formulation is timed in the same run.
+(`pip install clipspy`) its own classic formulation (scripts/manners_clips.py) is timed in the same run.
 
     python scripts/bench_rules.py [--sizes 16,32,64] [--bench-dir ../shared/bench/manners]
 """
@@ -79,14 +79,20 @@ def main():
     ap.add_argument("--bench-dir", default=os.path.join(ROOT, "..", "shared", "bench", "manners"))
     args = ap.parse_args()
     bench_dir = args.bench_dir if os.path.isdir(args.bench_dir) else "/work/shared/bench/manners"
-    print(f"{'guests':>6} {'fired':>6} {'drools':>6} {'ok':>3} {'ours ms':>9} {'drools warm':>11} {'ratio':>6}  seating")
+    from scripts import manners_clips
+    print(f"{'guests':>6} {'fired':>6} {'drools':>6} {'ok':>3} {'ours ms':>9} {'drools warm':>11} {'ratio':>6} "
+          f"{'clips ms':>9} {'vs clips':>8}  seating")
     for n in [int(x) for x in args.sizes.split(",")]:
         fired, elapsed, build, by_rule, session, types = run_manners(bench_dir, n)
         expect, warm, _cold = DROOLS[n]
         ok, why = valid_seating(session, types)
+        with open(os.path.join(bench_dir, f"manners{n}.json"), encoding="utf-8") as f:
+            peer = manners_clips.run(json.load(f)["facts"])
+        peer_ms = f"{peer[1] * 1000:9.0f}" if peer else f"{'n/a':>9}"
+        peer_ratio = f"{elapsed / peer[1]:8.1f}" if peer else f"{'':>8}"
         print(f"{n:>6} {fired:>6} {expect:>6} {'yes' if fired == expect else 'NO':>3} {elapsed * 1000:>9.0f} "
-              f"{warm:>11} {elapsed * 1000 / warm:>6.1f}  {'valid' if ok else 'INVALID'} ({why}); "
-              f"per rule {dict(by_rule)}")
+              f"{warm:>11} {elapsed * 1000 / warm:>6.1f} {peer_ms} {peer_ratio}  {'valid' if ok else 'INVALID'} "
+              f"({why}); per rule {dict(by_rule)}")
 
 
 if __name__ == "__main__":
