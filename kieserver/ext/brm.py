@@ -25,7 +25,7 @@ from marshallers import (MAP, XSTREAM, Format, MarshallingError, MarshallingForm
                          parse_format, unmarshal)
 from marshallers.common import Ctx
 from marshallers.types.batch import (BATCH_CLASSES, COMMAND_CLASSES, BatchExecutionCommand, Command,
-                                     ExecutionResults, FactHandleRef, single_command)
+                                     ExecutionResults, FactHandleRef, QueryResults, single_command)
 from marshallers.types.core import ServiceResponse
 
 log = logging.getLogger("kieserver.brm")
@@ -198,8 +198,22 @@ class BrmExtension(Extension):
             objs = session.get_objects(cmd.get("class_name"))
             results.results[out or "objects"] = objs
         elif n == "query":
-            rows = session.query(cmd.get("query_name"), *cmd.get("arguments", []))
-            results.results[out or cmd.get("query_name")] = rows
+            name = cmd.get("query_name")
+            rows = session.query(name, *cmd.get("arguments", []))
+            params = {p for _, p in session.kbase.queries[name].params}
+            identifiers = []
+            flat = []
+            for row in rows:
+                cells = {}
+                for var, value in row.items():
+                    if var in params or var.startswith("__"):
+                        continue
+                    if var not in identifiers:
+                        identifiers.append(var)
+                    h = session.get_fact_handle(value)
+                    cells[var] = (value, FactHandleRef(h.external_form) if h is not None else None)
+                flat.append(cells)
+            results.results[out or name] = QueryResults(identifiers, flat)
         elif n == "set-global":
             session.set_global(cmd.get("identifier"), cmd.get("object"))
             if out:

@@ -380,6 +380,129 @@ def command_from_xstream(el, ctx) -> Command:
 # =============================================================================================
 # the two types
 
+class QueryResults:
+    """Drools' FlatQueryResults: per row, each identifier's object and its fact handle (if a fact)."""
+
+    JAVA = "org.drools.core.runtime.rule.impl.FlatQueryResults"
+
+    def __init__(self, identifiers, rows):
+        self.identifiers = list(identifiers)
+        self.rows = list(rows)          # [{identifier: (object, FactHandleRef or None)}]
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __eq__(self, other):
+        return isinstance(other, QueryResults) and other.identifiers == self.identifiers and \
+            [{k: v[0] for k, v in r.items()} for r in other.rows] == [{k: v[0] for k, v in r.items()} for r in self.rows]
+
+    __hash__ = object.__hash__
+
+    def column(self, identifier):
+        return [r[identifier][0] for r in self.rows if identifier in r]
+
+    # -- formats ---------------------------------------------------------------------------------
+    def to_json_raw(self, ctx):
+        def pairs(row, which):
+            out = []
+            for k, (obj, fh) in row.items():
+                v = fh if which == "fh" else obj
+                if which == "fh":
+                    if v is None:
+                        continue
+                    value = Raw("{" + json_string(FACT_HANDLE_CLASS) + ":" + pretty({"external-form": v.external_form}) + "}")
+                else:
+                    value = JS.encode_any_b(v, ctx)
+                out.append({"value": value, "key": k})
+            return {"type": "MAP", "componentType": None, "element": out}
+
+        body = {
+            "idFactHandleMaps": {"type": "LIST", "componentType": None, "element": [pairs(r, "fh") for r in self.rows]},
+            "idResultMaps": {"type": "LIST", "componentType": None, "element": [pairs(r, "obj") for r in self.rows]},
+            "identifiers": {"type": "SET", "componentType": None, "element": list(self.identifiers)},
+        }
+        return Raw("{" + json_string(self.JAVA) + ":" + pretty(body) + "}")
+
+    def to_jaxb(self, tag, ctx):
+        node = XNode(tag, [("xsi:type", "query-results")])
+        for name, which in (("idFactHandleMaps", "fh"), ("idResultMaps", "obj")):
+            outer = node.add(XNode(name, children=[XNode("type", text="LIST")]))
+            for row in self.rows:
+                m = outer.add(XNode("element", [("xsi:type", "jaxbListWrapper")], [XNode("type", text="MAP")]))
+                for k, (obj, fh) in row.items():
+                    e = m.add(XNode("element", [("xsi:type", "jaxbStringObjectPair"), ("key", k)]))
+                    if which == "fh":
+                        if fh is not None:
+                            e.add(XNode("value", [("xsi:type", "defaultFactHandle"), ("external-form", fh.external_form)]))
+                    elif obj is not None:
+                        e.add(J.encode_any("value", obj, ctx))
+        ids = node.add(XNode("identifiers", children=[XNode("type", text="SET")]))
+        for i in self.identifiers:
+            ids.add(J.encode_any("element", i, ctx))
+        return node
+
+    def to_xstream(self, ctx):
+        node = XNode("query-results")
+        ids = node.add(XNode("identifiers"))
+        for i in self.identifiers:
+            ids.add(XNode("identifier", text=i))
+        for row in self.rows:
+            r = node.add(XNode("row"))
+            for k, (obj, fh) in row.items():
+                ident = r.add(XNode("identifier", [("id", k)]))
+                ident.add(X.encode_any(None, obj, ctx))
+                if fh is not None:
+                    ident.add(XNode("fact-handle", [("external-form", fh.external_form)]))
+        return node
+
+    @classmethod
+    def from_json(cls, body, ctx):
+        ids = list((body.get("identifiers") or {}).get("element") or [])
+        objs = [(m.get("element") or []) for m in (body.get("idResultMaps") or {}).get("element") or []]
+        fhs = [(m.get("element") or []) for m in (body.get("idFactHandleMaps") or {}).get("element") or []]
+        rows = []
+        for i, pairs in enumerate(objs):
+            handles = {p["key"]: _json_handle(p.get("value")) for p in (fhs[i] if i < len(fhs) else [])}
+            rows.append({p["key"]: (JS.decode_any(p.get("value"), ctx), handles.get(p["key"])) for p in pairs})
+        return cls(ids, rows)
+
+    @classmethod
+    def from_jaxb(cls, el, ctx):
+        ids_el = _child(el, "identifiers")
+        ids = [J.decode_any(e, ctx) for e in _children(ids_el, "element")] if ids_el is not None else []
+
+        def maps(name):
+            outer = _child(el, name)
+            return [[(p.attrib.get("key"), _child(p, "value")) for p in _children(m, "element")]
+                    for m in _children(outer, "element")] if outer is not None else []
+        objs, fhs = maps("idResultMaps"), maps("idFactHandleMaps")
+        rows = []
+        for i, pairs in enumerate(objs):
+            handles = {k: FactHandleRef(v.attrib.get("external-form")) for k, v in (fhs[i] if i < len(fhs) else [])
+                       if v is not None}
+            rows.append({k: (J.decode_any(v, ctx) if v is not None else None, handles.get(k)) for k, v in pairs})
+        return cls(ids, rows)
+
+    @classmethod
+    def from_xstream(cls, el, ctx):
+        ids_el = _child(el, "identifiers")
+        ids = [(i.text or "") for i in ids_el] if ids_el is not None else []
+        rows = []
+        for r in _children(el, "row"):
+            row = {}
+            for ident in _children(r, "identifier"):
+                obj = None
+                fh = None
+                for c in ident:
+                    if local(c.tag) == "fact-handle":
+                        fh = FactHandleRef(c.attrib.get("external-form"))
+                    else:
+                        obj = X.decode_any(c, ctx)
+                row[ident.attrib.get("id")] = (obj, fh)
+            rows.append(row)
+        return cls(ids, rows)
+
+
 class BatchExecutionCommand(Model):
     java_class = "org.drools.core.command.runtime.BatchExecutionCommandImpl"
     jaxb_root = "batch-execution"
@@ -461,12 +584,21 @@ class ExecutionResults(Model):
         for k, v in self.facts.items():
             value = Raw("[" + ",".join(handle(h) for h in v) + "]") if isinstance(v, list) else handle(v)
             facts.append({"value": value, "key": k})
-        return {"results": [{"value": JS.encode_any_b(v, ctx), "key": k} for k, v in self.results.items()],
+        return {"results": [{"value": v.to_json_raw(ctx) if isinstance(v, QueryResults) else JS.encode_any_b(v, ctx),
+                             "key": k} for k, v in self.results.items()],
                 "facts": facts}
 
     @classmethod
     def decode_json(cls, data, ctx):
-        results = {i["key"]: JS.decode_any(i.get("value"), ctx) for i in data.get("results") or [] if isinstance(i, dict)}
+        results = {}
+        for i in data.get("results") or []:
+            if not isinstance(i, dict):
+                continue
+            v = i.get("value")
+            if isinstance(v, dict) and QueryResults.JAVA in v:
+                results[i["key"]] = QueryResults.from_json(v[QueryResults.JAVA], ctx)
+            else:
+                results[i["key"]] = JS.decode_any(v, ctx)
         facts = {}
         for i in data.get("facts") or []:
             v = i.get("value")
@@ -479,7 +611,9 @@ class ExecutionResults(Model):
         results = node.add(XNode("results"))
         for k, v in self.results.items():
             item = results.add(XNode("item", [("key", str(k))]))
-            if v is not None:
+            if isinstance(v, QueryResults):
+                item.add(v.to_jaxb("value", ctx))
+            elif v is not None:
                 item.add(_jaxb_wrapped("value", v, ctx))
         facts = node.add(XNode("facts"))
         for k, v in self.facts.items():
@@ -503,7 +637,10 @@ class ExecutionResults(Model):
         r = _child(el, "results")
         for item in (r if r is not None else []):
             v = _child(item, "value")
-            results[item.attrib.get("key")] = J.decode_any(v, ctx) if v is not None else None
+            if v is not None and v.attrib.get(XSI_TYPE) == "query-results":
+                results[item.attrib.get("key")] = QueryResults.from_jaxb(v, ctx)
+            else:
+                results[item.attrib.get("key")] = J.decode_any(v, ctx) if v is not None else None
         f = _child(el, "facts")
         for item in (f if f is not None else []):
             v = _child(item, "value")
@@ -519,7 +656,7 @@ class ExecutionResults(Model):
     def fill_xstream(self, node, ctx):
         for k, v in self.results.items():
             r = node.add(XNode("result", [("identifier", str(k))]))
-            r.add(X.encode_any(None, v, ctx))
+            r.add(v.to_xstream(ctx) if isinstance(v, QueryResults) else X.encode_any(None, v, ctx))
         for k, v in self.facts.items():
             if isinstance(v, list):
                 fh = node.add(XNode("fact-handles", [("identifier", str(k))]))
@@ -534,7 +671,11 @@ class ExecutionResults(Model):
         for c in el:
             n = local(c.tag)
             if n == "result":
-                results[c.attrib.get("identifier")] = _first_value(c, ctx)
+                first = next(iter(c), None)
+                if first is not None and local(first.tag) == "query-results":
+                    results[c.attrib.get("identifier")] = QueryResults.from_xstream(first, ctx)
+                else:
+                    results[c.attrib.get("identifier")] = _first_value(c, ctx)
             elif n == "fact-handle":
                 facts[c.attrib.get("identifier")] = FactHandleRef(c.attrib.get("external-form"))
             elif n == "fact-handles":
@@ -657,5 +798,5 @@ def _jaxb_wrapped(tag, v, ctx):
     return J.encode_any(tag, v, ctx)
 
 
-__all__ = ["BatchExecutionCommand", "ExecutionResults", "Command", "FactHandleRef", "single_command",
+__all__ = ["BatchExecutionCommand", "ExecutionResults", "Command", "FactHandleRef", "QueryResults", "single_command",
            "COMMAND_CLASSES", "BATCH_CLASSES", "JavaBean"]

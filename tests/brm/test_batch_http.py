@@ -186,6 +186,9 @@ def test_focus_clear_query_modify_delete(demo, fmt):
         Command("query", query_name="people older than", arguments=[10], out_identifier="q"),
     ])
     assert sr.result.results["l"] == ["vip kid", "vip old", "old"]
+    q = sr.result.results["q"]
+    assert q.identifiers == ["$p"] and [p.name for p in q.column("$p")] == ["old"]
+    assert q.rows[0]["$p"][1].external_form == sr.result.facts["old"].external_form
     kid = sr.result.facts["kid"]
     sr = run(demo, fmt, [Command("modify", handle=kid, setters=[("age", "40")]),
                          Command("fire-all-rules", out_identifier="n"),
@@ -244,3 +247,25 @@ def test_java_client_calls_6_and_7(client, fmt):
         assert sr.result.results["fired"] >= 1
     assert sr.result.results["greeting"] == "hi"
     assert any(getattr(o, "name", None) == "john" for o in sr.result.results["objects"])
+
+
+@pytest.mark.parametrize("kind", ["JSON", "JAXB", "XSTREAM"])
+def test_query_results_golden(kind):
+    """FlatQueryResults, BigDecimal, Long and map results against the real marshallers' output."""
+    import re
+
+    from containers.values import FieldDef, TypeRegistry
+    from tests.marshallers.golden import SAMPLES, same_json, same_xml
+    with open(f"{SAMPLES}/_query-results-all-formats.txt", encoding="utf-8") as f:
+        text = f.read()
+    sections = dict(re.findall(r"==== (\w+)\n(.*?)(?=\n==== |\Z)", text, re.S))
+    gold = sections[kind].strip()
+    types = TypeRegistry()
+    types.define("org.test.Person", [FieldDef("name", "String"), FieldDef("age", "java.lang.Integer"),
+                                     FieldDef("birth", "java.util.Date"), FieldDef("tags", "java.util.List")])
+    fmt = {"JSON": JSON, "JAXB": JAXB, "XSTREAM": XSTREAM}[kind]
+    sr = unmarshal(gold, fmt, ServiceResponse, types=types)
+    q = sr.result.results["people"]
+    assert q.identifiers == ["$p"] and q.column("$p")[0].name == "john"
+    out = marshal(sr, fmt, types=types)
+    assert (same_json if kind == "JSON" else same_xml)(out, gold), out
