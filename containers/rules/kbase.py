@@ -57,9 +57,45 @@ class CompiledRule:
         self.is_query = rule.is_query
         self.params = rule.params
         self.types = set()            # fact type names its patterns read
+        self.effective = _drools_date(attrs.get("date-effective"))
+        self.expires = _drools_date(attrs.get("date-expires"))
+        self.delay_ms = _timer_delay(attrs.get("timer") if attrs.get("timer") is not None else attrs.get("duration"))
 
     def __repr__(self):
         return f"CompiledRule({self.name!r})"
+
+
+def _drools_date(v):
+    """date-effective / date-expires values: Drools' default format dd-MMM-yyyy [HH:mm[:ss]]."""
+    if v is None:
+        return None
+    import datetime as _dt
+    text = str(v).strip().strip('"')
+    for fmt in ("%d-%b-%Y %H:%M:%S", "%d-%b-%Y %H:%M", "%d-%b-%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return _dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise DrlError(f"Invalid date '{text}' (expected dd-MMM-yyyy)")
+
+
+def _timer_delay(v):
+    """`timer (int: 5s)`, `timer (5s)`, `duration 5000`: the delay before an activation may fire (ms)."""
+    if v is None:
+        return 0
+    from containers.expressions.statics import construct  # noqa: F401 - keeps imports local
+    text = str(v).strip()
+    if text.startswith("int:"):
+        text = text[4:].strip()
+    if text.startswith(("cron:", "expr:")):
+        return 0
+    text = text.split()[0] if text else "0"
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    total = 0
+    for n, unit in re.findall(r"(\d+)\s*(ms|s|m|h|d)", text):
+        total += int(n) * {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000}[unit]
+    return total
 
 
 class KieBase:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import decimal
 import itertools
 import re
+import time
 
 from containers.expressions import JavaException
 from containers.expressions.runtime import getprop, truth
@@ -66,10 +67,11 @@ def _java_hash(o):
 
 
 class Activation:
-    __slots__ = ("rule", "key", "env", "salience", "seq", "facts")
+    __slots__ = ("rule", "key", "env", "salience", "seq", "facts", "due")
 
-    def __init__(self, rule, key, env, salience, seq, facts):
+    def __init__(self, rule, key, env, salience, seq, facts, due=0.0):
         self.rule, self.key, self.env, self.salience, self.seq, self.facts = rule, key, env, salience, seq, facts
+        self.due = due
 
 
 class _RuleState:
@@ -711,7 +713,8 @@ class RuleSession:
         rule = st.rule
         if rule.enabled is False:
             return
-        st.pending[key] = Activation(rule, key, env, self._salience(rule, env), next(self._seq), facts)
+        due = time.time() + rule.delay_ms / 1000.0 if rule.delay_ms else 0.0
+        st.pending[key] = Activation(rule, key, env, self._salience(rule, env), next(self._seq), facts, due)
 
     def _linked(self, st):
         for branch in st.rule.branches:
@@ -739,7 +742,7 @@ class RuleSession:
         for st in self._order:
             if st.rule.agenda_group != group or st is exclude:
                 continue
-            if not st.pending and not (st.dirty and self._linked(st)):
+            if not (st.dirty and self._linked(st)) and not self._fireable(st):
                 continue
             p = self._priority(st)
             if best is None or p > best_p:
@@ -754,6 +757,21 @@ class RuleSession:
                              or any(j[0] == st.rule.name for j in self._justifies)):
                 self._evaluate(st)
 
+    def _fireable(self, st):
+        """Pending activations that may fire now (timers due, rule effective)."""
+        if not st.pending:
+            return False
+        rule = st.rule
+        if rule.effective is not None or rule.expires is not None:
+            import datetime as _dt
+            now = _dt.datetime.now()
+            if (rule.effective is not None and now < rule.effective) or (rule.expires is not None and now > rule.expires):
+                return False
+        if rule.delay_ms:
+            now = time.time()
+            return any(a.due <= now for a in st.pending.values())
+        return True
+
     def _next_rule(self):
         self._eager()
         while True:
@@ -765,7 +783,7 @@ class RuleSession:
                 return None
             if st.dirty:
                 self._evaluate(st)
-                if not st.pending:
+                if not self._fireable(st):
                     continue
             return st
 
@@ -801,7 +819,7 @@ class RuleSession:
             if st is None:
                 break
             group = st.rule.agenda_group
-            while st.pending and not self._halt and (limit < 0 or fired < limit):
+            while self._fireable(st) and not self._halt and (limit < 0 or fired < limit):
                 key = _first_key(st)
                 act = st.pending.pop(key)
                 if agenda_filter is not None and not agenda_filter(st.rule.name):
@@ -990,6 +1008,9 @@ class RuleSession:
 
 def _first_key(st):
     """The next activation of a rule: in order, or the highest salience for dynamic salience."""
+    if st.rule.delay_ms:
+        now = time.time()
+        return next(k for k, a in st.pending.items() if a.due <= now)
     if isinstance(st.rule.salience, int):
         return next(iter(st.pending))
     best = None

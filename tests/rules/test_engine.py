@@ -236,3 +236,17 @@ def test_snapshot_restore_keeps_refraction():
     assert s2.fire_all_rules() == 1 and out == ["a", "b"]
     assert [h.id for h in s2.get_fact_handles()] == [1, 2]
     assert s2.insert(types.get("Person")("c", 3)).id == 3
+
+
+def test_date_effective_expires_and_timers():
+    import time as _t
+    out, s, *_ = run("""
+rule "future" date-effective "01-Jan-2999" when Person() then list.add("future"); end
+rule "past" date-expires "01-Jan-2000" when Person() then list.add("past"); end
+rule "now" date-effective "01-Jan-2000" when Person() then list.add("now"); end
+rule "later" timer (int: 300ms) when Person() then list.add("later"); end
+""", [("Person", ("a", 1))])
+    assert out == ["now"]
+    _t.sleep(0.35)
+    s.fire_all_rules()
+    assert out == ["now", "later"]
