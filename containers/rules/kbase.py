@@ -83,7 +83,6 @@ def _timer_delay(v):
     """`timer (int: 5s)`, `timer (5s)`, `duration 5000`: the delay before an activation may fire (ms)."""
     if v is None:
         return 0
-    from containers.expressions.statics import construct  # noqa: F401 - keeps imports local
     text = str(v).strip()
     if text.startswith("int:"):
         text = text[4:].strip()
