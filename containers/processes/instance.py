@@ -163,6 +163,35 @@ class ProcessInstance:
                 hit = True
         return hit
 
+    def trigger_timer(self, timer_id):
+        """A timer scheduled by this instance is due (timer_id is the waiting node instance id)."""
+        if self.state != ACTIVE:
+            return False
+        for tok in list(self.tokens):
+            if tok["niid"] == timer_id:
+                node = self.definition.nodes[tok["node"]]
+                self.tokens.remove(tok)
+                self._leave(node, tok["niid"])
+                return True
+        return False
+
+    def _timer_delay(self, node):
+        t = node.timer or {}
+        if t.get("timeDuration"):
+            return parse_timer(self._interpolate(t["timeDuration"])), 0
+        if t.get("timeCycle"):
+            text = str(self._interpolate(t["timeCycle"]))
+            m = re.match(r"R(\d*)/(.+)$", text)
+            if m:
+                return parse_timer(m.group(2)), parse_timer(m.group(2))
+            return parse_timer(text), parse_timer(text)
+        if t.get("timeDate"):
+            from marshallers.dates import parse_date
+            import datetime as _dt
+            due = parse_date(self._interpolate(t["timeDate"]))
+            return max(0, int((due - _dt.datetime.now(_dt.timezone.utc)).total_seconds() * 1000)), 0
+        return 0, 0
+
     def available_signals(self):
         out = []
         for tok in self.tokens:
@@ -269,6 +298,10 @@ class ProcessInstance:
             self._leave(node, niid)
         elif k == "intermediateCatchEvent":
             self.tokens.append({"node": node.id, "niid": niid})
+            if node.timer:
+                delay_ms, period_ms = self._timer_delay(node)
+                self._event("timer_scheduled", timer_id=niid, node_id=node.id, niid=niid, delay_ms=delay_ms,
+                            period_ms=period_ms)
         elif k == "intermediateThrowEvent":
             if node.signal:
                 self._event("signal", signal=node.signal, event=None)
@@ -405,6 +438,32 @@ class ProcessInstance:
             except Exception:  # noqa: BLE001
                 return ""
         return _INTERP.sub(rep, text)
+
+
+_ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?)?$", re.I)
+
+
+def parse_timer(text):
+    """jBPM timer expressions in ms: '500ms', '1s', '1m 30s', '2h', '1d', a bare number (ms), ISO 'PT1S'."""
+    if text is None:
+        return 0
+    if isinstance(text, (int, float)):
+        return int(text)
+    s = str(text).strip()
+    if re.fullmatch(r"\d+", s):
+        return int(s)
+    m = _ISO.match(s)
+    if m and s.upper() != "P":
+        d, h, mi, sec = m.groups()
+        return int((int(d or 0) * 86400 + int(h or 0) * 3600 + int(mi or 0) * 60 + float(sec or 0)) * 1000)
+    total = 0
+    found = False
+    for n, unit in re.findall(r"(\d+)\s*(ms|s|m|h|d)", s):
+        found = True
+        total += int(n) * {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000}[unit]
+    if not found:
+        raise ProcessError(f"Invalid timer expression '{s}'")
+    return total
 
 
 def _stdout(text):

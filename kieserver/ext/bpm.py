@@ -63,6 +63,9 @@ class WorkItemInfo(BaseModel):
         table_name = "workiteminfo"
 
 
+TIMER_COMMAND = "org.jbpm.process.core.timer.impl.GlobalTimerService$ProcessJobCommand"
+
+
 class BpmError(Exception):
     def __init__(self, status, message):
         super().__init__(message)
@@ -128,7 +131,27 @@ class ProcessService:
                 tasks.exit_task_of_work_item(e["work_item_id"])
             elif e["kind"] == "state" and e["state"] == 3 and tasks is not None:
                 tasks.exit_tasks_of_process(rec.instanceid)
+            elif e["kind"] == "timer_scheduled":
+                self._schedule_timer(kc.container_id, rec.instanceid, e)
         inst.events.clear()
+
+    def _schedule_timer(self, container_id, pid, e):
+        """Timers run through the job executor, so they survive restarts and fire on any node."""
+        executor = self.server.executor
+        if executor is None:
+            log.warning("No job executor: the timer of process instance %s will not fire", pid)
+            return
+        due = dt.datetime.now(dt.timezone.utc) + dt.timedelta(milliseconds=e["delay_ms"])
+        executor.schedule(TIMER_COMMAND, {"containerId": container_id, "processInstanceId": Long(pid),
+                                          "timerId": Long(e["timer_id"]), "businessKey": f"timer-{pid}-{e['timer_id']}",
+                                          "retries": 0}, due, container_id)
+
+    def trigger_timer(self, container_id, pid, timer_id):
+        try:
+            self.operate(container_id, pid, lambda i: i.trigger_timer(timer_id))
+        except BpmError as e:
+            if e.status != falcon.HTTP_404:   # the instance is gone: the timer has nothing to do
+                raise RuntimeError(e.message) from None
 
     def _load(self, kc, pid, lock=True):
         q = ProcessInstanceInfo.select().where((ProcessInstanceInfo.instanceid == pid) &
@@ -262,6 +285,13 @@ class BpmExtension(Extension):
         super().__init__(server)
         self.service = ProcessService(server)
         server.process_callbacks = self.service
+        from kieserver.executor.commands import register_command
+        service = self.service
+
+        def timer_command(ctx):
+            service.trigger_timer(ctx.get("containerId"), int(ctx.get("processInstanceId")), int(ctx.get("timerId")))
+            return {}
+        register_command(TIMER_COMMAND, timer_command)
 
     def container_created(self, kc):
         kc.runtimes["bpm"] = BpmRuntime(kc)

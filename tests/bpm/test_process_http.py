@@ -150,3 +150,25 @@ def test_java_client_calls_8_to_11(client, fmt):
         if n == 9:
             inst = unmarshal(r.text, kind, P.ProcessInstance)
             assert inst.id == 1 and inst.state == 1 and inst.process_id == "demo.hello"
+
+
+def test_one_second_timer_completes_an_instance_through_the_executor(store_url, tmp_path):
+    import time
+
+    from tests.conftest import Client, make_server
+    from tests.processes.bpmn import TIMER
+    c = Client(make_server(store_url, tmp_path))
+    c.put("/containers/demo", body=build_kjar(files={"p/timer.bpmn2": TIMER}),
+          headers={"Content-Type": "application/java-archive"})
+    _, pid = start(c, "json", "demo.timer", {})
+    c.close()
+    c = Client(make_server(store_url, tmp_path))   # a restart with the timer pending
+    try:
+        svc = c.app.kie_server.executor
+        assert svc.run_once() is False            # not due yet
+        time.sleep(1.05)
+        assert svc.run_once() is True
+        r = c.get(f"/containers/demo/processes/instances/{pid}", fmt="json")
+        assert unmarshal(r.text, JSON, P.ProcessInstance).state == 2
+    finally:
+        c.close()

@@ -71,3 +71,16 @@ PARALLEL = HEAD + """
   </bpmn2:process>
 </bpmn2:definitions>
 """
+
+TIMER = HEAD + """
+  <bpmn2:process id="demo.timer" name="Timer" isExecutable="true">
+    <bpmn2:startEvent id="s"/>
+    <bpmn2:sequenceFlow id="a" sourceRef="s" targetRef="t"/>
+    <bpmn2:intermediateCatchEvent id="t" name="wait 1s">
+      <bpmn2:timerEventDefinition><bpmn2:timeDuration xsi:type="bpmn2:tFormalExpression">1s</bpmn2:timeDuration></bpmn2:timerEventDefinition>
+    </bpmn2:intermediateCatchEvent>
+    <bpmn2:sequenceFlow id="b" sourceRef="t" targetRef="e"/>
+    <bpmn2:endEvent id="e"/>
+  </bpmn2:process>
+</bpmn2:definitions>
+"""

@@ -44,3 +44,16 @@ def test_unsupported_elements_are_reported():
     with pytest.raises(ProcessParseError) as e:
         parse_processes(bad, "x.bpmn2")
     assert "subProcess 'sub'" in str(e.value)
+
+
+def test_timer_event_and_expressions():
+    from containers.processes.instance import parse_timer
+    from tests.processes.bpmn import TIMER
+    assert [parse_timer(x) for x in ("500ms", "1s", "1m 30s", "PT1S", "PT1M", "P1D", "2500")] == \
+        [500, 1000, 90000, 1000, 60000, 86400000, 2500]
+    [d] = parse_processes(TIMER, "t.bpmn2")
+    inst = ProcessInstance(d, 7).start({})
+    [ev] = [e for e in inst.events if e["kind"] == "timer_scheduled"]
+    assert ev["delay_ms"] == 1000 and inst.state == ACTIVE
+    inst = ProcessInstance.from_state(d, 7, inst.to_state())
+    assert inst.trigger_timer(ev["timer_id"]) and inst.state == COMPLETED
