@@ -38,6 +38,8 @@ def _id(v):
 
 def _empty(req, resp, status=falcon.HTTP_201):
     resp.status = status
+    if status == falcon.HTTP_204:   # no body, no content type
+        return
     resp.content_type = req.context.media
     resp.text = ""
 

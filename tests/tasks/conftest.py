@@ -23,6 +23,15 @@ USERS = {
 }
 
 
+def _class(name):
+    import os
+    with open(os.path.join(os.path.dirname(__file__), "..", "data", name), "rb") as f:
+        return f.read()
+
+
+KJAR_FILES = {"org/acme/Person.class": _class("Person.class"), "org/acme/Address.class": _class("Address.class")}
+
+
 def auth(user):
     return "Basic " + base64.b64encode(f"{user}:{user}pw".encode()).decode()
 
@@ -83,7 +92,7 @@ def make_client(url, home, bypass=False):
     cfg = load_config(overrides=overrides, environ={})
     client = Client(create_app(cfg))
     for artifact, cid, alias in (("demo-kjar", "demo", "demo-alias"), ("other-kjar", "other", None)):
-        data = build_kjar("org.example", artifact, "1.0.0", files={})
+        data = build_kjar("org.example", artifact, "1.0.0", files=KJAR_FILES if cid == "demo" else {})
         r = client.put(f"/kie-server/maven2/org/example/{artifact}/1.0.0/{artifact}-1.0.0.jar", body=data,
                        headers={"Content-Type": "application/java-archive", "Authorization": auth("wbadmin")},
                        auth=False)
