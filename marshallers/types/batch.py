@@ -584,9 +584,16 @@ class ExecutionResults(Model):
         for k, v in self.facts.items():
             value = Raw("[" + ",".join(handle(h) for h in v) + "]") if isinstance(v, list) else handle(v)
             facts.append({"value": value, "key": k})
-        return {"results": [{"value": v.to_json_raw(ctx) if isinstance(v, QueryResults) else JS.encode_any_b(v, ctx),
-                             "key": k} for k, v in self.results.items()],
-                "facts": facts}
+        def value(v):
+            if isinstance(v, QueryResults):
+                return v.to_json_raw(ctx)
+            if isinstance(v, FactHandleRef):
+                return handle(v)
+            if isinstance(v, list) and v and all(isinstance(x, FactHandleRef) for x in v):
+                return Raw("[" + ",".join(handle(h) for h in v) + "]")
+            return JS.encode_any_b(v, ctx)
+
+        return {"results": [{"value": value(v), "key": k} for k, v in self.results.items()], "facts": facts}
 
     @classmethod
     def decode_json(cls, data, ctx):
@@ -597,6 +604,10 @@ class ExecutionResults(Model):
             v = i.get("value")
             if isinstance(v, dict) and QueryResults.JAVA in v:
                 results[i["key"]] = QueryResults.from_json(v[QueryResults.JAVA], ctx)
+            elif isinstance(v, dict) and FACT_HANDLE_CLASS in v:
+                results[i["key"]] = _json_handle(v)
+            elif isinstance(v, list) and v and all(isinstance(x, dict) and FACT_HANDLE_CLASS in x for x in v):
+                results[i["key"]] = [_json_handle(x) for x in v]
             else:
                 results[i["key"]] = JS.decode_any(v, ctx)
         facts = {}
@@ -639,6 +650,12 @@ class ExecutionResults(Model):
             v = _child(item, "value")
             if v is not None and v.attrib.get(XSI_TYPE) == "query-results":
                 results[item.attrib.get("key")] = QueryResults.from_jaxb(v, ctx)
+            elif v is not None and v.attrib.get(XSI_TYPE) in ("defaultFactHandle", "disconnectedFactHandle"):
+                results[item.attrib.get("key")] = FactHandleRef(v.attrib.get("external-form"))
+            elif v is not None and v.attrib.get(XSI_TYPE) == "jaxbListWrapper" and _children(v, "element") and all(
+                    e.attrib.get(XSI_TYPE) in ("defaultFactHandle", "disconnectedFactHandle") for e in _children(v, "element")):
+                results[item.attrib.get("key")] = [FactHandleRef(e.attrib.get("external-form"))
+                                                   for e in _children(v, "element")]
             else:
                 results[item.attrib.get("key")] = J.decode_any(v, ctx) if v is not None else None
         f = _child(el, "facts")
@@ -656,7 +673,14 @@ class ExecutionResults(Model):
     def fill_xstream(self, node, ctx):
         for k, v in self.results.items():
             r = node.add(XNode("result", [("identifier", str(k))]))
-            r.add(v.to_xstream(ctx) if isinstance(v, QueryResults) else X.encode_any(None, v, ctx))
+            if isinstance(v, QueryResults):
+                r.add(v.to_xstream(ctx))
+            elif isinstance(v, FactHandleRef):
+                r.add(XNode("fact-handle", [("external-form", v.external_form)]))
+            elif isinstance(v, list) and v and all(isinstance(x, FactHandleRef) for x in v):
+                r.add(XNode("list", children=[XNode("fact-handle", [("external-form", h.external_form)]) for h in v]))
+            else:
+                r.add(X.encode_any(None, v, ctx))
         for k, v in self.facts.items():
             if isinstance(v, list):
                 fh = node.add(XNode("fact-handles", [("identifier", str(k))]))
@@ -674,6 +698,11 @@ class ExecutionResults(Model):
                 first = next(iter(c), None)
                 if first is not None and local(first.tag) == "query-results":
                     results[c.attrib.get("identifier")] = QueryResults.from_xstream(first, ctx)
+                elif first is not None and local(first.tag) == "fact-handle":
+                    results[c.attrib.get("identifier")] = FactHandleRef(first.attrib.get("external-form"))
+                elif first is not None and local(first.tag) == "list" and len(first) and all(
+                        local(h.tag) == "fact-handle" for h in first):
+                    results[c.attrib.get("identifier")] = [FactHandleRef(h.attrib.get("external-form")) for h in first]
                 else:
                     results[c.attrib.get("identifier")] = _first_value(c, ctx)
             elif n == "fact-handle":
@@ -733,6 +762,12 @@ def _jaxb_command(c, ctx):
         return node
     if n == "get-object":
         return XNode(n, _attrs(c, ("out-identifier", "out_identifier")), [_jaxb_handle_el("fact-handle", c.m["handle"])])
+    if n == "get-fact-handles":
+        return XNode(n, _attrs(c, ("disconnected", "disconnected"), ("out-identifier", "out_identifier")))
+    if n == "update":
+        node = XNode(n, children=[_jaxb_handle_el("fact-handle", c.m["handle"])])
+        node.add(J.encode_any("object", c.m["object"], ctx))
+        return node
     if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return XNode(n, [("name", c.m["group"])])
     return XNode(n)
@@ -775,6 +810,10 @@ def _xstream_command(c, ctx):
         return node
     if n == "get-object":
         return XNode(n, [("fact-handle", c.m["handle"].external_form)] + _attrs(c, ("out-identifier", "out_identifier")))
+    if n == "get-fact-handles":
+        return XNode(n, _attrs(c, ("disconnected", "disconnected"), ("out-identifier", "out_identifier")))
+    if n == "update":
+        return XNode(n, [("fact-handle", c.m["handle"].external_form)], [X.encode_any(None, c.m["object"], ctx)])
     if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return XNode(n, [("name", c.m["group"])])
     return XNode(n)
@@ -782,10 +821,14 @@ def _xstream_command(c, ctx):
 
 def _jaxb_wrapped(tag, v, ctx):
     """JaxbUnknownAdapter slots: collections become jaxbListWrapper, maps jaxbListWrapper MAP."""
+    if isinstance(v, FactHandleRef):
+        return XNode(tag, [("xsi:type", "defaultFactHandle"), ("external-form", v.external_form)])
     if isinstance(v, (list, tuple, set)):
         node = XNode(tag, [("xsi:type", "jaxbListWrapper")], [XNode("type", text="SET" if isinstance(v, set) else "LIST")])
         for x in v:
-            if x is not None:
+            if isinstance(x, FactHandleRef):
+                node.add(XNode("element", [("xsi:type", "disconnectedFactHandle"), ("external-form", x.external_form)]))
+            elif x is not None:
                 node.add(J.encode_any("element", x, ctx))
         return node
     if isinstance(v, dict):

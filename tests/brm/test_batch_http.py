@@ -111,7 +111,12 @@ def _to_json_batch(lookup, commands, types):
         elif c.name == "query":
             out.append({"query": {"name": m["query_name"], "arguments": m["arguments"],
                                   "out-identifier": m.get("out_identifier")}})
-        elif c.name in ("set-focus", "clear-agenda-group", "clear-activation-group"):
+        elif c.name in ("get-fact-handles", "get-object"):
+            body = {"out-identifier": m.get("out_identifier")}
+            if m.get("handle"):
+                body["fact-handle"] = m["handle"].external_form
+            out.append({c.name: body})
+        elif c.name in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
             out.append({c.name: {"name": m["group"]}})
         elif c.name == "delete":
             out.append({"retract": {"fact-handle": m["handle"].external_form}})
@@ -269,3 +274,37 @@ def test_query_results_golden(kind):
     assert q.identifiers == ["$p"] and q.column("$p")[0].name == "john"
     out = marshal(sr, fmt, types=types)
     assert (same_json if kind == "JSON" else same_xml)(out, gold), out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_remaining_commands(demo, fmt):
+    kc = demo.app.kie_server.containers.runtime("demo")
+    people = [person(demo, "p1", 1), person(demo, "p2", 2)]
+    sr = run(demo, fmt, [Command("insert-elements", objects=people, out_identifier="many"),
+                         Command("get-fact-handles", out_identifier="handles")])
+    handles = sr.result.facts["many"]
+    assert [p.name for p in sr.result.results["many"]] == ["p1", "p2"] and len(handles) == 2
+    assert [h.id for h in sr.result.results["handles"]] == [h.id for h in handles]   # JAXB lists are disconnected handles
+    sr = run(demo, fmt, [Command("get-object", handle=handles[1], out_identifier="o")])
+    assert sr.result.results["o"].name == "p2"
+    replacement = kc.types.get("org.example.Person")(name="p2b", age=99)
+    body = {"json": '{"commands":[{"update":{"fact-handle":"%s","object":{"org.example.Person":{"name":"p2b","age":99}}}},'
+                    '{"get-object":{"fact-handle":"%s","out-identifier":"o"}}]}' % (handles[1].external_form,
+                                                                                 handles[1].external_form)}
+    if fmt == "json":
+        r = demo.post("/containers/instances/demo", body=body["json"], fmt=fmt)
+        assert r.status_code == 200, r.text
+        assert '"p2b"' in r.text
+    else:
+        sr = run(demo, fmt, [Command("update", handle=handles[1], object=replacement),
+                             Command("get-object", handle=handles[1], out_identifier="o")])
+        assert sr.result.results["o"].name == "p2b"
+    sr = run(demo, fmt, [Command("set-global", identifier="list", object=[]),
+                         Command("set-focus", group="vip"),
+                         Command("clear-agenda-group", group="vip"),
+                         Command("clear-ruleflow-group", group="nothing"),
+                         Command("clear-agenda"),
+                         Command("fire-all-rules", out_identifier="n")])
+    assert sr.result.results["n"] == 0
+    sr = run(demo, fmt, [Command("start-process", process_id="x")], status=500)
+    assert "start-process" in sr.msg
