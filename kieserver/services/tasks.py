@@ -1117,7 +1117,7 @@ class TaskService:
             & fn_exists(po.select(po.id).where((po.task_id == Task.id) & po.entity_id.in_(ids)))
             & ~fn_exists(ex.select(ex.id).where((ex.task_id == Task.id) & (ex.entity_id == user)))))
         if name_filter:
-            q = q.where(peewee.Expression(Task.name, peewee.OP.LIKE, name_filter))
+            q = q.where(peewee.NodeList((Task.name, peewee.SQL("LIKE"), name_filter)))
         return self._summaries(q, page, page_size, sort, asc)
 
     def owned_tasks(self, user, statuses=None, page=0, page_size=10, sort=None, asc=True) -> TaskSummaryList:
