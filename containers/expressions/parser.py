@@ -50,6 +50,23 @@ class Parser:
         line, col = self.lexer.position(tok.line, tok.col)
         raise ExpressionError(msg, line, col, self.lexer.name)
 
+    def paren_expression(self):
+        self.expect_op("(")
+        e = self.expression()
+        self.expect_op(")")
+        return e
+
+    def in_items(self):
+        """`( a, b, c )` after `in` / `not in`."""
+        self.expect_op("(")
+        items = []
+        while not self.tok.is_op(")"):
+            items.append(self.expression())
+            if not self.accept_op(","):
+                break
+        self.expect_op(")")
+        return items
+
     def expect_op(self, op):
         if not self.tok.is_op(op):
             self.error(f"expected '{op}' but found {self._desc(self.tok)}")
@@ -193,9 +210,7 @@ class Parser:
 
     def stmt_if(self):
         t = self.next()
-        self.expect_op("(")
-        cond = self.expression()
-        self.expect_op(")")
+        cond = self.paren_expression()
         then = self.statement()
         other = None
         if self.tok.is_id("else"):
@@ -205,9 +220,7 @@ class Parser:
 
     def stmt_while(self):
         t = self.next()
-        self.expect_op("(")
-        cond = self.expression()
-        self.expect_op(")")
+        cond = self.paren_expression()
         return N("while", t, cond, self.statement())
 
     def stmt_do(self):
@@ -216,9 +229,7 @@ class Parser:
         if not self.tok.is_id("while"):
             self.error("expected 'while'")
         self.next()
-        self.expect_op("(")
-        cond = self.expression()
-        self.expect_op(")")
+        cond = self.paren_expression()
         self.end_statement()
         return N("dowhile", t, body, cond)
 
@@ -307,9 +318,7 @@ class Parser:
 
     def stmt_modify(self):
         t = self.next()
-        self.expect_op("(")
-        target = self.expression()
-        self.expect_op(")")
+        target = self.paren_expression()
         self.expect_op("{")
         items = []
         while not self.tok.is_op("}"):
@@ -374,14 +383,7 @@ class Parser:
                         typ = self.try_type()
                         left = N("instanceof", wt, left, typ)
                     elif op == "in":
-                        self.expect_op("(")
-                        items = []
-                        while not self.tok.is_op(")"):
-                            items.append(self.expression())
-                            if not self.accept_op(","):
-                                break
-                        self.expect_op(")")
-                        left = N("in", wt, left, items)
+                        left = N("in", wt, left, self.in_items())
                     elif op == "str":
                         self.expect_op("[")
                         which = self.next().value
@@ -439,14 +441,7 @@ class Parser:
         else:
             op, negate, wt = self._word_operator()
             if op == "in":
-                self.expect_op("(")
-                items = []
-                while not self.tok.is_op(")"):
-                    items.append(self.expression())
-                    if not self.accept_op(","):
-                        break
-                self.expect_op(")")
-                node = N("in", wt, subject, items)
+                node = N("in", wt, subject, self.in_items())
             else:
                 node = N("wordop", wt, op, subject, self.binary(7))
             if negate:
