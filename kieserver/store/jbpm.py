@@ -1,0 +1,314 @@
+"""jBPM's runtime and audit tables, named as jBPM 7 names them, and the process state codec.
+
+Table and column names are jBPM's (jbpm-db-scripts postgresql-jbpm-schema.sql, jbpm-audit entities) in
+lower case, as the executor's tables are, so that SQL written for jBPM with unquoted identifiers
+(`select processInstanceId from ProcessInstanceLog where status = 1`) runs on PostgreSQL, which folds them
+to lower case, and on SQLite.
+
+Runtime (rows live while the instance / work item / key is active, as in jBPM):
+  ProcessInstanceInfo   one row per active instance: state blob, optimistic version (OPTLOCK); plus the
+                        columns the service filters on (deploymentId, initiator, correlationKey)
+  WorkItemInfo          one row per active work item (id allocation, lookups by id)
+  CorrelationKeyInfo / CorrelationPropertyInfo   business keys of active instances (unique name)
+  EventTypes            (InstanceId, element): event types an active instance waits for
+Audit (kept after completion):
+  ProcessInstanceLog, NodeInstanceLog, VariableInstanceLog (jBPM's columns, externalId = container id)
+
+The state blob is typed JSON (see dump_state/load_state): JSON with Java values that JSON cannot tell
+apart (Long, Float, BigDecimal, Date, custom objects...) tagged, so a variable keeps its Java type across
+transactions, workers and restarts.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+
+import orjson
+import peewee
+
+from containers.values import (BigInteger, Byte, Char, Float, JavaBean, JavaSet, LocalDateTime, Long, Short,
+                               UTC)
+from kieserver.store.db import BaseModel, register
+
+# ----------------------------------------------------------------------------------------------
+# runtime
+#
+# ProcessInstanceInfo and WorkItemInfo are declared with exactly the columns and indexes the first
+# slice of kieserver/ext/bpm.py declares for the same tables, so both definitions can coexist in one
+# process until that module imports these (see docs/NEEDS-processes.md).
+
+
+@register
+class ProcessInstanceInfo(BaseModel):
+    instanceid = peewee.BigAutoField()
+    processid = peewee.CharField(max_length=255, index=True)
+    deploymentid = peewee.CharField(max_length=255, index=True)
+    state = peewee.IntegerField(index=True)
+    startdate = peewee.DateTimeField()
+    lastmodificationdate = peewee.DateTimeField()
+    initiator = peewee.CharField(max_length=255, null=True)
+    correlationkey = peewee.CharField(max_length=255, null=True, unique=True)
+    processinstancebytearray = peewee.BlobField(null=True)
+    optlock = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "processinstanceinfo"
+
+
+@register
+class WorkItemInfo(BaseModel):
+    workitemid = peewee.BigAutoField()
+    name = peewee.CharField(max_length=255)
+    processinstanceid = peewee.BigIntegerField(index=True)
+    state = peewee.IntegerField(default=0)
+    creationdate = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "workiteminfo"
+
+
+@register
+class CorrelationKeyInfo(BaseModel):
+    keyid = peewee.BigAutoField()
+    name = peewee.CharField(max_length=255, unique=True)
+    processinstanceid = peewee.BigIntegerField(index=True)
+    optlock = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "correlationkeyinfo"
+
+
+@register
+class CorrelationPropertyInfo(BaseModel):
+    propertyid = peewee.BigAutoField()
+    name = peewee.CharField(max_length=255, null=True)
+    value = peewee.CharField(max_length=255, null=True)
+    optlock = peewee.IntegerField(default=0)
+    correlationkey_keyid = peewee.BigIntegerField(index=True)
+
+    class Meta:
+        table_name = "correlationpropertyinfo"
+
+
+@register
+class EventTypes(BaseModel):
+    instanceid = peewee.BigIntegerField(index=True)
+    element = peewee.CharField(max_length=255, null=True, index=True)
+
+    class Meta:
+        table_name = "eventtypes"
+        primary_key = False
+
+
+# ----------------------------------------------------------------------------------------------
+# audit
+
+@register
+class ProcessInstanceLog(BaseModel):
+    id = peewee.BigAutoField()
+    correlationkey = peewee.CharField(max_length=255, null=True, index=True)
+    duration = peewee.BigIntegerField(null=True)
+    end_date = peewee.DateTimeField(null=True)
+    externalid = peewee.CharField(max_length=255, null=True)
+    user_identity = peewee.CharField(max_length=255, null=True, index=True)
+    outcome = peewee.CharField(max_length=255, null=True)
+    parentprocessinstanceid = peewee.BigIntegerField(null=True, index=True)
+    processid = peewee.CharField(max_length=255, null=True, index=True)
+    processinstancedescription = peewee.CharField(max_length=255, null=True)
+    processinstanceid = peewee.BigIntegerField(unique=True)
+    processname = peewee.CharField(max_length=255, null=True)
+    processtype = peewee.IntegerField(null=True)
+    processversion = peewee.CharField(max_length=255, null=True)
+    sla_due_date = peewee.DateTimeField(null=True)
+    slacompliance = peewee.IntegerField(null=True)
+    start_date = peewee.DateTimeField(null=True, index=True)
+    status = peewee.IntegerField(null=True, index=True)
+
+    class Meta:
+        table_name = "processinstancelog"
+        indexes = ((("externalid", "status"), False),)
+
+
+@register
+class NodeInstanceLog(BaseModel):
+    id = peewee.BigAutoField()
+    connection = peewee.CharField(max_length=255, null=True)
+    log_date = peewee.DateTimeField(null=True)
+    externalid = peewee.CharField(max_length=255, null=True)
+    nodeid = peewee.CharField(max_length=255, null=True)
+    nodeinstanceid = peewee.CharField(max_length=255, null=True)
+    nodename = peewee.CharField(max_length=255, null=True)
+    nodetype = peewee.CharField(max_length=255, null=True)
+    processid = peewee.CharField(max_length=255, null=True)
+    processinstanceid = peewee.BigIntegerField(index=True)
+    sla_due_date = peewee.DateTimeField(null=True)
+    slacompliance = peewee.IntegerField(null=True)
+    type = peewee.IntegerField()
+    workitemid = peewee.BigIntegerField(null=True, index=True)
+    nodecontainerid = peewee.CharField(max_length=255, null=True)
+    referenceid = peewee.BigIntegerField(null=True)
+    observation = peewee.CharField(max_length=255, null=True)
+
+    class Meta:
+        table_name = "nodeinstancelog"
+
+
+@register
+class VariableInstanceLog(BaseModel):
+    id = peewee.BigAutoField()
+    log_date = peewee.DateTimeField(null=True)
+    externalid = peewee.CharField(max_length=255, null=True)
+    oldvalue = peewee.CharField(max_length=255, null=True)
+    processid = peewee.CharField(max_length=255, null=True)
+    processinstanceid = peewee.BigIntegerField()
+    value = peewee.CharField(max_length=255, null=True)
+    variableid = peewee.CharField(max_length=255, null=True, index=True)
+    variableinstanceid = peewee.CharField(max_length=255, null=True)
+
+    class Meta:
+        table_name = "variableinstancelog"
+        indexes = ((("processinstanceid", "variableid"), False),)
+
+
+RUNTIME_MODELS = (ProcessInstanceInfo, WorkItemInfo, CorrelationKeyInfo, CorrelationPropertyInfo, EventTypes)
+AUDIT_MODELS = (ProcessInstanceLog, NodeInstanceLog, VariableInstanceLog)
+
+# NodeInstanceLog.type (jBPM's NodeInstanceLog.TYPE_*) and the EntryType names of the REST filter
+NODE_ENTER, NODE_EXIT, NODE_ABORTED, NODE_SKIPPED, NODE_OBSOLETE, NODE_ERROR = 0, 1, 2, 3, 4, 5
+ENTRY_TYPES = {"START": 0, "END": 1, "ABORTED": 2, "SKIPPED": 3, "OBSOLETE": 4, "ERROR": 5}
+
+LOG_LENGTH = 255
+
+
+def clip(text, n=LOG_LENGTH):
+    """jBPM trims logged strings to org.jbpm.var.log.length (255)."""
+    if text is not None and len(text) > n:
+        return text[:n]
+    return text
+
+
+# ----------------------------------------------------------------------------------------------
+# typed JSON for process state
+
+_TAG = "@j"
+
+
+def _default(v):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, Long):
+        return {_TAG: ["L", int(v)]}
+    if isinstance(v, Short):
+        return {_TAG: ["S", int(v)]}
+    if isinstance(v, Byte):
+        return {_TAG: ["B", int(v)]}
+    if isinstance(v, BigInteger):
+        return {_TAG: ["I", str(int(v))]}
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, Float):
+        return {_TAG: ["F", float(v)]}
+    if isinstance(v, float):
+        return float(v)
+    if isinstance(v, Char):
+        return {_TAG: ["C", str(v)]}
+    if isinstance(v, str):
+        return str(v)
+    if isinstance(v, decimal.Decimal):
+        return {_TAG: ["D", str(v)]}
+    if isinstance(v, LocalDateTime):
+        return {_TAG: ["lt", v.isoformat()]}
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=UTC)
+        return {_TAG: ["t", v.isoformat()]}
+    if isinstance(v, dt.date):
+        return {_TAG: ["d", v.isoformat()]}
+    if isinstance(v, dt.time):
+        return {_TAG: ["tm", v.isoformat()]}
+    if isinstance(v, (bytes, bytearray)):
+        return {_TAG: ["b", base64.b64encode(bytes(v)).decode()]}
+    if isinstance(v, JavaSet):
+        return {_TAG: ["set", list(v)]}
+    if isinstance(v, (set, frozenset)):
+        return {_TAG: ["set", list(v)]}
+    if isinstance(v, JavaBean):
+        return {_TAG: ["o", type(v)._java_name, v.properties()]}
+    if isinstance(v, dict):
+        if all(type(k) is str for k in v) and _TAG not in v:
+            return dict(v)
+        return {_TAG: ["map", [[k, x] for k, x in v.items()]]}
+    if isinstance(v, (list, tuple)):
+        return list(v)
+    raise TypeError(f"Cannot store a value of type {type(v).__name__} in a process instance")
+
+
+_OPTS = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
+def dump_state(state) -> bytes:
+    """Process state (plain data holding Java values) -> bytes."""
+    return orjson.dumps(state, default=_default, option=_OPTS)
+
+
+def load_state(blob, types=None):
+    """bytes -> process state, custom objects rebuilt with the container's classes (`types`)."""
+    if not blob:
+        return {}
+    return _revive(orjson.loads(bytes(blob)), types)
+
+
+def _revive(v, types):
+    if isinstance(v, list):
+        return [_revive(x, types) for x in v]
+    if not isinstance(v, dict):
+        return v
+    tagged = v.get(_TAG) if len(v) == 1 else None
+    if tagged is None:
+        return {k: _revive(x, types) for k, x in v.items()}
+    tag = tagged[0]
+    if tag == "L":
+        return Long(tagged[1])
+    if tag == "S":
+        return Short(tagged[1])
+    if tag == "B":
+        return Byte(tagged[1])
+    if tag == "I":
+        return BigInteger(int(tagged[1]))
+    if tag == "F":
+        return Float(tagged[1])
+    if tag == "C":
+        return Char(tagged[1])
+    if tag == "D":
+        return decimal.Decimal(tagged[1])
+    if tag == "t":
+        return dt.datetime.fromisoformat(tagged[1])
+    if tag == "lt":
+        d = dt.datetime.fromisoformat(tagged[1])
+        return LocalDateTime(d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond)
+    if tag == "d":
+        return dt.date.fromisoformat(tagged[1])
+    if tag == "tm":
+        return dt.time.fromisoformat(tagged[1])
+    if tag == "b":
+        return base64.b64decode(tagged[1])
+    if tag == "set":
+        return JavaSet(_revive(x, types) for x in tagged[1])
+    if tag == "map":
+        return {_revive(k, types): _revive(x, types) for k, x in tagged[1]}
+    if tag == "o":
+        return _bean(tagged[1], tagged[2], types)
+    return {k: _revive(x, types) for k, x in v.items()}
+
+
+def _bean(java_name, props, types):
+    from containers.values import TypeRegistry
+    reg = types if types is not None else TypeRegistry()
+    cls = reg.get(java_name) or reg.dynamic(java_name)
+    obj = cls()
+    names = cls._field_names
+    for k, x in props.items():
+        if cls._dynamic or k in names:
+            object.__setattr__(obj, k, _revive(x, types))
+    return obj
