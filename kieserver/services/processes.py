@@ -714,7 +714,9 @@ class ProcessService:
         old = (run.env.get("timers") or {}).get(tid)
         if old is not None:
             self._cancel_job(old)
-        job = ex.schedule(TIMER_COMMAND, {"processInstanceId": Long(run.pid), "timerId": tid,
+        raw = e.get("timer_id")
+        job = ex.schedule(TIMER_COMMAND, {"processInstanceId": Long(run.pid),
+                                          "timerId": Long(raw) if isinstance(raw, int) else tid,
                                           "businessKey": f"{run.pid}:{tid}", "retries": 3},
                           scheduled_date=due, container_id=run.rt.kc.container_id)
         run.env.setdefault("timers", {})[tid] = job
@@ -747,8 +749,7 @@ class ProcessService:
             if str(timer_id) not in timers:
                 return False
             timers.pop(str(timer_id), None)
-            run.inst.trigger_timer(timer_id)
-            return True
+            return run.inst.trigger_timer(int(timer_id) if isinstance(timer_id, int) else timer_id)
         try:
             return self._operate(container_id, pid, fire)
         except ProcessInstanceNotFound:
