@@ -8,6 +8,7 @@ no converters (ids are parsed here; a non-number is a 404 as in JAX-RS).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import falcon
 
@@ -18,6 +19,8 @@ from kieserver.services.tasks import (ContainerNotFound, PermissionDenied, TaskN
 from marshallers import ANY, MAP
 from marshallers.dates import from_millis, parse_date
 from marshallers.types.tasks import TaskComment, TaskInstance
+
+log = logging.getLogger("kieserver.tasks")
 
 # operations whose PermissionDeniedException jBPM's UserTaskServiceImpl turns into TaskNotFoundException
 _CONVERTED = {"activated", "exited", "failed", "resumed", "skipped", "started", "stopped", "suspended"}
@@ -106,6 +109,9 @@ class _Base:
                 _unexpected(resp, e)
         except (TaskServiceError, BodyError) as e:
             _unexpected(resp, e)
+        except Exception as e:  # noqa: BLE001 - KIE's handlers answer any other exception with 500
+            log.exception("Unexpected error during processing of task %s", task_id)
+            _unexpected(resp, getattr(e, "message", None) or e)
         return None, False
 
     def body(self, req, container_id, expected, optional=True):

@@ -377,12 +377,11 @@ class TaskService:
         def log_field(field, before, after):
             return f"Updated {field} {{From: '{before if before is not None else ''}' to: '{after if after is not None else ''}'}}"
 
-        if (r.description or None) != (a.description or None) and not (r.description is None and a.description is None):
-            if r.description != a.description:
-                msg = log_field("Description", a.description, r.description)
-                if len(msg) > MESSAGE_LENGTH:
-                    msg = msg[:MESSAGE_LENGTH - 2] + "'}"
-                self._event(t, "UPDATED", user, msg, when=when)
+        if r.description != a.description:
+            msg = log_field("Description", a.description, r.description)
+            if len(msg) > MESSAGE_LENGTH:
+                msg = msg[:MESSAGE_LENGTH - 2] + "'}"
+            self._event(t, "UPDATED", user, msg, when=when)
         if r.name != a.name:
             self._event(t, "UPDATED", user, log_field("Name", a.name, r.name), when=when)
         if (a.priority or 0) != (r.priority or 0):
@@ -1140,9 +1139,17 @@ class TaskService:
         q = q.where(Task.archived == 0).order_by(*self._order(Task, sort, asc, [Task.id.asc()]))
         return TaskSummaryList(items=[self.summary(r) for r in self._page(q, page, page_size)])
 
-    def active_task_summaries(self, process_instance_id) -> TaskSummaryList:
-        """For ProcessInstance.active-user-tasks: every Ready/Reserved/InProgress task of an instance."""
-        return self.process_tasks(process_instance_id, page_size=0)
+    def active_tasks_of_process(self, process_instance_id) -> list:
+        """ProcessInstance.active-user-tasks: the Ready/Reserved/InProgress tasks of an instance, with the
+        fields KIE's ConvertUtils copies (id, name, description, status, priority, actual owner, created
+        by/on, activation time, container, process id and instance id, subject)."""
+        q = (Task.select().where((Task.processinstanceid == int(process_instance_id))
+                                 & Task.status.in_(("Ready", "Reserved", "InProgress"))).order_by(Task.id))
+        return [TaskSummary(id=Long(r.id), name=r.name, description=r.description, status=r.status,
+                            priority=r.priority, actual_owner=r.actualowner_id or "", created_by=r.createdby_id or "",
+                            created_on=_aware(r.createdon), activation_time=_aware(r.activationtime),
+                            container_id=r.deploymentid, process_id=r.processid,
+                            process_instance_id=Long(r.processinstanceid), subject=r.subject) for r in q]
 
     def audit_tasks(self, user, page=0, page_size=10, sort=None, asc=True) -> TaskSummaryList:
         """getAllAuditTasksByUser: the audit rows of tasks the user owns (GET /queries/tasks/instances)."""

@@ -111,3 +111,11 @@ def test_user_param_ignored_without_bypass(env, data):
     tid = env.task(actors=("yoda", "john"))
     assert env.state(tid, "claimed", "yoda", params={"user": "john"}).status_code == 201
     assert env.owner(tid) == "yoda"
+
+
+def test_active_tasks_of_process(env, data):
+    """What the process service puts in ProcessInstance.active-user-tasks."""
+    got = env.svc.active_tasks_of_process(500)
+    assert [(t.id, t.status) for t in got] == [(data["a"], "Reserved"), (data["b"], "Ready"), (data["c"], "Ready"),
+                                               (data["d"], "InProgress")]
+    assert got[1].actual_owner == "" and got[0].container_id == "demo" and got[0].skipable is None
