@@ -19,7 +19,7 @@ from containers.values import Long
 from kieserver.extensions import ContainerSetupError, Extension
 from kieserver.resources.base import (BodyError, bool_param, read_body, send, set_conversation_id,
                                       text_error)
-from kieserver.store.db import BaseModel, database, is_postgres, register
+from kieserver.store.db import BaseModel, is_postgres, register, write_transaction
 from marshallers import ANY, MAP, XSTREAM, marshal, unmarshal
 from marshallers.dates import UTC
 from marshallers.types import process as P
@@ -172,7 +172,7 @@ class ProcessService:
         kc = self.container(container_id)
         d = self.definition(kc, process_id)
         try:
-            with database.atomic():
+            with write_transaction():
                 rec = ProcessInstanceInfo.create(processid=d.id, deploymentid=kc.container_id, state=ACTIVE,
                                                  startdate=_now(), lastmodificationdate=_now(), initiator=initiator,
                                                  correlationkey=correlation_key)
@@ -189,7 +189,7 @@ class ProcessService:
     def operate(self, container_id, pid, fn):
         kc = self.container(container_id)
         try:
-            with database.atomic():
+            with write_transaction():
                 rec, inst = self._load(kc, pid)
                 if inst.state != ACTIVE:
                     raise BpmError(falcon.HTTP_404, f'Could not find process instance with id "{pid:,}"')

@@ -20,7 +20,7 @@ from containers.rules.session import ConsequenceError, RuleSession
 from containers.values import Long, TypeRegistry
 from kieserver.extensions import ContainerSetupError, Extension
 from kieserver.resources.base import read_raw, set_conversation_id
-from kieserver.store.db import BaseModel, database, is_postgres, register
+from kieserver.store.db import BaseModel, is_postgres, register, write_transaction
 from marshallers import (MAP, XSTREAM, Format, MarshallingError, MarshallingFormat, marshal,
                          parse_format, unmarshal)
 from marshallers.common import Ctx
@@ -119,7 +119,7 @@ class BrmExtension(Extension):
 
     def _run_stateful(self, kc, rt, kbase, ksession, commands):
         key = (BrmSessionState.container_id == kc.container_id) & (BrmSessionState.ksession == ksession)
-        with rt.lock, database.atomic():
+        with rt.lock, write_transaction():
             q = BrmSessionState.select().where(key)
             if is_postgres():
                 q = q.for_update()

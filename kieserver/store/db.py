@@ -127,3 +127,12 @@ def model_from_row(model, fields, row):
     obj._dirty = set()
     obj.__rel__ = {}
     return obj
+
+
+def write_transaction():
+    """A transaction that will write: on SQLite it takes the write lock up front (BEGIN IMMEDIATE),
+    so two connections that both read then write wait for each other instead of failing with
+    "database is locked"; on PostgreSQL rows are locked with SELECT ... FOR UPDATE inside it."""
+    if is_postgres():
+        return database.atomic()
+    return database.atomic(lock_type="IMMEDIATE")
