@@ -23,11 +23,11 @@ import peewee
 from containers.values import Long, to_java_string
 from kieserver.extensions import ContainerSetupError, Extension
 from kieserver.services.bridge import HumanTaskSpec
-from kieserver.store.db import database, is_postgres
+from kieserver.store.db import database, is_postgres, model_from_row
 from kieserver.store.jbpm import (ENTRY_TYPES, NODE_ABORTED, NODE_ENTER, NODE_EXIT, CorrelationKeyInfo,
                                   CorrelationPropertyInfo, EventTypes, NodeInstanceLog, ProcessInstanceInfo,
-                                  ProcessInstanceLog, VariableInstanceLog, WorkItemInfo, clip, dump_state,
-                                  load_state)
+                                  ProcessInstanceLog, VariableInstanceLog, WorkItemInfo, clip, db_time,
+                                  dump_state, fast_execute, fast_insert, fast_insert_many, load_state)
 from marshallers.dates import UTC
 from marshallers.types import process as P
 
@@ -233,9 +233,16 @@ class _Hooks:
         self.service, self.kc, self.pid = service, kc, pid
 
     def new_work_item_id(self):
-        return WorkItemInfo.insert(name="", processinstanceid=self.pid, state=0, creationdate=_utcnow(),
-                                   **_next_id("workitemid", _WI_MAX)).execute()
+        given = _next_id("workitemid", _WI_MAX)
+        made = fast_insert(WorkItemInfo, {**given, "name": "", "processinstanceid": self.pid, "state": 0,
+                                          "creationdate": _utcnow()})
+        return given.get("workitemid") or made
 
+
+_PII_FIELDS = list(ProcessInstanceInfo._meta.sorted_fields)
+_PII_COLUMNS = ", ".join(f'"{f.column_name}"' for f in _PII_FIELDS)
+_LOCK_SQLITE = f'SELECT {_PII_COLUMNS} FROM "processinstanceinfo" WHERE "instanceid" = ?'
+_LOCK_PG = _LOCK_SQLITE + " FOR UPDATE"
 
 # Ids are never reused (a task or a log refers to them forever).  PostgreSQL's sequences guarantee it;
 # SQLite reuses the largest rowid once its row is deleted, so there the next id is computed from
@@ -504,10 +511,9 @@ class ProcessService:
         return database.atomic(lock_type="IMMEDIATE")
 
     def _lock_row(self, pid):
-        q = ProcessInstanceInfo.select().where(ProcessInstanceInfo.instanceid == pid)
-        if is_postgres():
-            q = q.for_update()
-        return q.first()
+        sql = _LOCK_PG if is_postgres() else _LOCK_SQLITE
+        row = fast_execute(sql, (pid,)).fetchone()
+        return None if row is None else model_from_row(ProcessInstanceInfo, _PII_FIELDS, row)
 
     def _open(self, cid, pid, user=None, lock=True):
         row = self._lock_row(pid) if lock else ProcessInstanceInfo.get_or_none(ProcessInstanceInfo.instanceid == pid)
@@ -589,14 +595,15 @@ class ProcessService:
                     open_items[str(niid)] = wid
                     if niid in enter_by_niid and enter_by_niid[niid]["workitemid"] is None:
                         enter_by_niid[niid]["workitemid"] = wid
-                    WorkItemInfo.update(name=clip(e.get("name") or "")).where(WorkItemInfo.workitemid == wid).execute()
+                    fast_execute('UPDATE "workiteminfo" SET "name" = ? WHERE "workitemid" = ?',
+                                 (clip(e.get("name") or ""), wid))
                     if e.get("name") == HUMAN_TASK:
                         self._create_task(run, e)
                 elif k == "work_item_completed":
-                    WorkItemInfo.delete().where(WorkItemInfo.workitemid == e["work_item_id"]).execute()
+                    fast_execute('DELETE FROM "workiteminfo" WHERE "workitemid" = ?', (e["work_item_id"],))
                 elif k == "work_item_aborted":
                     wid = e["work_item_id"]
-                    WorkItemInfo.delete().where(WorkItemInfo.workitemid == wid).execute()
+                    fast_execute('DELETE FROM "workiteminfo" WHERE "workitemid" = ?', (wid,))
                     tasks = self.server.human_tasks
                     if tasks is not None and not run.ended:
                         tasks.exit_task_of_work_item(wid)
@@ -613,22 +620,23 @@ class ProcessService:
                     if scope in ("project", "external"):
                         run.env.setdefault("broadcast", []).append([e.get("signal"), e.get("event")])
         if node_logs:
-            NodeInstanceLog.insert_many(node_logs).execute()
+            fast_insert_many(NodeInstanceLog, node_logs)
         if var_logs:
-            VariableInstanceLog.insert_many(var_logs).execute()
+            fast_insert_many(VariableInstanceLog, var_logs)
         if run.ended:
             return
         waiting = sorted(set(inst.available_signals()))
-        if waiting != run.env.get("events"):
-            EventTypes.delete().where(EventTypes.instanceid == run.pid).execute()
-            if waiting:
-                EventTypes.insert_many([{"instanceid": run.pid, "element": clip(w)} for w in waiting]).execute()
+        if waiting != run.env.get("events", [] if run.new else None):
+            if not run.new:
+                fast_execute('DELETE FROM "eventtypes" WHERE "instanceid" = ?', (run.pid,))
+            fast_insert_many(EventTypes, [{"instanceid": run.pid, "element": clip(w)} for w in waiting])
             run.env["events"] = waiting
         broadcast = run.env.pop("broadcast", None)
         blob = dump_state({"engine": inst.to_state(), "svc": run.env})
-        n = ProcessInstanceInfo.update(processinstancebytearray=blob, state=inst.state, lastmodificationdate=now,
-                                       optlock=run.version + 1).where(
-            (ProcessInstanceInfo.instanceid == run.pid) & (ProcessInstanceInfo.optlock == run.version)).execute()
+        n = fast_execute('UPDATE "processinstanceinfo" SET "processinstancebytearray" = ?, "state" = ?, '
+                         '"lastmodificationdate" = ?, "optlock" = ? WHERE "instanceid" = ? AND "optlock" = ?',
+                         (ProcessInstanceInfo.processinstancebytearray.db_value(blob), inst.state, db_time(now),
+                          run.version + 1, run.pid, run.version)).rowcount
         if n != 1:
             raise _VersionConflict()
         run.version += 1
@@ -645,27 +653,33 @@ class ProcessService:
             fields.update(end_date=now, duration=int((now - start).total_seconds() * 1000) if start else None)
             if outcome is not None:
                 fields["outcome"] = clip(str(outcome))
-        ProcessInstanceLog.update(**fields).where(ProcessInstanceLog.processinstanceid == run.pid).execute()
+        if len(fields) == 1:
+            fast_execute('UPDATE "processinstancelog" SET "status" = ? WHERE "processinstanceid" = ?', (state, run.pid))
+        else:
+            ProcessInstanceLog.update(**fields).where(ProcessInstanceLog.processinstanceid == run.pid).execute()
         if state in (COMPLETED, ABORTED) and not run.ended:
             run.ended = True
             if state == ABORTED and self.server.human_tasks is not None:
                 self.server.human_tasks.exit_tasks_of_process(run.pid, run.user)
             for job in (run.env.get("timers") or {}).values():
                 self._cancel_job(job)
-            self._delete_runtime([run.pid])
+            self._delete_runtime([run.pid], keys=bool(run.row.correlationkey))
             parent = run.inst.parent_id if hasattr(run.inst, "parent_id") else None
             if parent not in (None, -1) and hasattr(run.inst, "variables"):
                 run.env["notify_parent"] = parent
 
-    def _delete_runtime(self, pids):
-        keys = [r.keyid for r in CorrelationKeyInfo.select(CorrelationKeyInfo.keyid).where(
-            CorrelationKeyInfo.processinstanceid.in_(pids))]
+    def _delete_runtime(self, pids, keys=True):
         if keys:
-            CorrelationPropertyInfo.delete().where(CorrelationPropertyInfo.correlationkey_keyid.in_(keys)).execute()
-            CorrelationKeyInfo.delete().where(CorrelationKeyInfo.keyid.in_(keys)).execute()
-        EventTypes.delete().where(EventTypes.instanceid.in_(pids)).execute()
-        WorkItemInfo.delete().where(WorkItemInfo.processinstanceid.in_(pids)).execute()
-        ProcessInstanceInfo.delete().where(ProcessInstanceInfo.instanceid.in_(pids)).execute()
+            key_ids = [r.keyid for r in CorrelationKeyInfo.select(CorrelationKeyInfo.keyid).where(
+                CorrelationKeyInfo.processinstanceid.in_(pids))]
+            if key_ids:
+                CorrelationPropertyInfo.delete().where(
+                    CorrelationPropertyInfo.correlationkey_keyid.in_(key_ids)).execute()
+                CorrelationKeyInfo.delete().where(CorrelationKeyInfo.keyid.in_(key_ids)).execute()
+        for pid in pids:
+            fast_execute('DELETE FROM "eventtypes" WHERE "instanceid" = ?', (pid,))
+            fast_execute('DELETE FROM "workiteminfo" WHERE "processinstanceid" = ?', (pid,))
+            fast_execute('DELETE FROM "processinstanceinfo" WHERE "instanceid" = ?', (pid,))
 
     # ------------------------------------------------------------------------------ human tasks
     def _create_task(self, run: _Run, e):
@@ -784,20 +798,23 @@ class ProcessService:
     def _start(self, rt, defn, variables, initiator, correlation_key, node_ids, parent_id, event_var=None):
         now = _utcnow()
         cid = rt.kc.container_id
-        pid = ProcessInstanceInfo.insert(**_next_id("instanceid", _PI_MAX), processid=defn.id, deploymentid=cid, state=ACTIVE, startdate=now,
-                                         lastmodificationdate=now, initiator=initiator,
-                                         correlationkey=correlation_key, optlock=0).execute()
+        given = _next_id("instanceid", _PI_MAX)
+        pid = fast_insert(ProcessInstanceInfo, {**given, "processid": defn.id,
+                                                "deploymentid": cid, "state": ACTIVE, "startdate": now,
+                                                "lastmodificationdate": now, "initiator": initiator,
+                                                "correlationkey": correlation_key, "optlock": 0})
+        pid = given.get("instanceid") or pid
         if correlation_key:
             key_id = CorrelationKeyInfo.insert(name=correlation_key, processinstanceid=pid, optlock=0).execute()
             CorrelationPropertyInfo.insert_many([{"name": None, "value": clip(p), "optlock": 0,
                                                   "correlationkey_keyid": key_id}
                                                  for p in correlation_key.split(":")]).execute()
-        ProcessInstanceLog.insert(
+        fast_insert(ProcessInstanceLog, dict(
             correlationkey=clip(correlation_key or str(pid)), externalid=cid, user_identity=initiator,
             parentprocessinstanceid=parent_id if parent_id is not None else -1, processid=defn.id,
             processinstancedescription=clip(defn.name or defn.id), processinstanceid=pid,
             processname=defn.name, processtype=1, processversion=defn.version, slacompliance=0,
-            start_date=now, status=ACTIVE).execute()
+            start_date=now, status=ACTIVE))
         row = ProcessInstanceInfo(instanceid=pid, processid=defn.id, deploymentid=cid, state=ACTIVE,
                                   startdate=now, lastmodificationdate=now, initiator=initiator,
                                   correlationkey=correlation_key, optlock=0)

@@ -312,3 +312,70 @@ def _bean(java_name, props, types):
         if cls._dynamic or k in names:
             object.__setattr__(obj, k, _revive(x, types))
     return obj
+
+
+# ----------------------------------------------------------------------------------------------
+# hot-path SQL: statements built once per database (peewee's query building costs more than the query)
+
+_stmt_cache: dict = {}
+
+
+def _ph():
+    from kieserver.store.db import is_postgres
+    return "%s" if is_postgres() else "?"
+
+
+def fast_insert(model, row: dict):
+    """INSERT one row (keys: field names); returns the new primary key when the key is generated."""
+    from kieserver.store.db import database, is_postgres
+    cols = tuple(row)
+    key = ("i", model, cols, id(database.obj))
+    ent = _stmt_cache.get(key)
+    if ent is None:
+        fields = [model._meta.fields[c] for c in cols]
+        pk = model._meta.primary_key
+        ph = _ph()
+        sql = (f'INSERT INTO "{model._meta.table_name}" ({", ".join(chr(34) + f.column_name + chr(34) for f in fields)}) '
+               f'VALUES ({", ".join([ph] * len(fields))})')
+        returning = bool(pk) and pk.name not in cols and isinstance(pk, peewee.AutoField)
+        if returning and is_postgres():
+            sql += f' RETURNING "{pk.column_name}"'
+        ent = _stmt_cache[key] = (sql, fields, returning)
+    sql, fields, returning = ent
+    cur = database.execute_sql(sql, [f.db_value(row[f.name]) for f in fields])
+    if not returning:
+        return None
+    return cur.fetchone()[0] if is_postgres() else cur.lastrowid
+
+
+def fast_insert_many(model, rows):
+    """INSERT several rows with the same keys."""
+    if not rows:
+        return
+    from kieserver.store.db import database
+    if len(rows) == 1:
+        fast_insert(model, rows[0])
+        return
+    cols = tuple(rows[0])
+    fields = [model._meta.fields[c] for c in cols]
+    ph = _ph()
+    one = f'({", ".join([ph] * len(fields))})'
+    sql = (f'INSERT INTO "{model._meta.table_name}" ({", ".join(chr(34) + f.column_name + chr(34) for f in fields)}) '
+           f'VALUES {", ".join([one] * len(rows))}')
+    params = [f.db_value(r[f.name]) for r in rows for f in fields]
+    database.execute_sql(sql, params)
+
+
+def fast_execute(sql, params=()):
+    """A hand-written statement with '?' placeholders (rewritten for PostgreSQL); returns the cursor."""
+    from kieserver.store.db import database
+    key = ("x", sql, id(database.obj))
+    text = _stmt_cache.get(key)
+    if text is None:
+        text = _stmt_cache[key] = sql.replace("?", _ph())
+    return database.execute_sql(text, params)
+
+
+def db_time(value):
+    """A naive UTC datetime as the DateTimeField columns store it."""
+    return ProcessInstanceLog.start_date.db_value(value)
