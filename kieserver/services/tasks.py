@@ -29,7 +29,7 @@ from kieserver.store import db
 from kieserver.store.db import database
 from kieserver.store.tasks import (ACTIVE_STATUSES, STATUSES, Attachment, AuditTask, BusinessAdmin, Comment,
                                    Content, ExcludedOwner, OrganizationalEntity, PotOwner, Task, TaskEvent,
-                                   TaskVariable)
+                                   TaskVariable, sql)
 from marshallers import ANY, MAP, XSTREAM, MarshallingError, marshal, unmarshal
 from marshallers.types.tasks import (TaskAttachment, TaskComment, TaskEventInstance, TaskEventInstanceList,
                                      TaskInstance, TaskSummary, TaskSummaryList)
@@ -270,17 +270,14 @@ class TaskService:
         return database.atomic()
 
     def _lock_row(self, task_id):
-        q = Task.select().where(Task.id == task_id)
-        if db.is_postgres():
-            q = q.for_update()
-        return q.first()
+        return sql.get(Task, "id", task_id, for_update=db.is_postgres())
 
     def _load(self, task_id, lock=True) -> _Loaded:
         try:
             task_id = int(task_id)
         except (TypeError, ValueError):
             raise TaskNotFound(f"Task with id {task_id} was not found") from None
-        row = self._lock_row(task_id) if lock else Task.get_or_none(Task.id == task_id)
+        row = self._lock_row(task_id) if lock else sql.get(Task, "id", task_id)
         if row is None:
             raise TaskNotFound(f"Task with id {task_id} was not found")
         pot, bas, excl = self._assignments(task_id)
@@ -301,10 +298,10 @@ class TaskService:
         return out
 
     def _entity(self, eid, dtype):
-        OrganizationalEntity.insert(id=eid, dtype=dtype).on_conflict_ignore().execute()
+        sql.insert(OrganizationalEntity, {"id": eid, "dtype": dtype}, ignore=True)
 
     def _entity_type(self, eid, default=USER):
-        row = OrganizationalEntity.get_or_none(OrganizationalEntity.id == eid)
+        row = sql.get(OrganizationalEntity, "id", eid)
         return row.dtype if row is not None else default
 
     # -- content ---------------------------------------------------------------------------------
@@ -328,15 +325,14 @@ class TaskService:
     def _store_content(self, value, types=None, content_id=None) -> tuple[int, int]:
         data = self._serialize(value, types)
         if content_id is not None and content_id > 0:
-            n = Content.update(content=data).where(Content.id == content_id).execute()
-            if n:
+            if sql.update(Content, {"content": data}, {"id": content_id}):
                 return content_id, len(data)
-        return Content.insert(content=data).execute(), len(data)
+        return sql.insert(Content, {"content": data}), len(data)
 
     def _read_content(self, content_id, container_id, expected=MAP, types=None):
         if content_id is None or content_id <= 0:
             return None
-        row = Content.get_or_none(Content.id == content_id)
+        row = sql.get(Content, "id", content_id)
         if row is None or row.content is None:
             return None
         try:
@@ -356,21 +352,22 @@ class TaskService:
         if message is not None and len(message) > MESSAGE_LENGTH:
             message = message[:MESSAGE_LENGTH]
         r = t.row
-        TaskEvent.insert(taskid=r.id, type=etype, userid=user, logtime=when or _now(),
-                         processinstanceid=r.processinstanceid, workitemid=r.workitemid, message=message,
-                         currentowner=(owner if owner is not None else (r.actualowner_id or ""))).execute()
+        sql.insert(TaskEvent, {"taskid": r.id, "type": etype, "userid": user, "logtime": when or _now(),
+                               "processinstanceid": r.processinstanceid, "workitemid": r.workitemid,
+                               "message": message, "optlock": 0,
+                               "currentowner": owner if owner is not None else (r.actualowner_id or "")})
 
     def _audit_sync(self, t: _Loaded, when):
         r = t.row
-        AuditTask.update(status=r.status, actualowner=r.actualowner_id or "", name=r.name,
-                         description=r.description, priority=r.priority, duedate=r.expirationtime,
-                         activationtime=r.activationtime, lastmodificationdate=when) \
-            .where(AuditTask.taskid == r.id).execute()
+        sql.update(AuditTask, {"status": r.status, "actualowner": r.actualowner_id or "", "name": r.name,
+                               "description": r.description, "priority": r.priority, "duedate": r.expirationtime,
+                               "activationtime": r.activationtime, "lastmodificationdate": when},
+                   {"taskid": r.id})
 
     def _updated_events(self, t: _Loaded, user, when):
         """afterTaskUpdatedEvent: one UPDATED event per changed field, compared with the audit row."""
         r = t.row
-        a = AuditTask.get_or_none(AuditTask.taskid == r.id)
+        a = sql.get(AuditTask, "taskid", r.id)
         if a is None:
             return
 
@@ -402,8 +399,8 @@ class TaskService:
             text = to_java_string(v)
             rows.append({"taskid": r.id, "processinstanceid": r.processinstanceid, "processid": r.processid,
                          "name": k, "value": text[:4000], "type": vtype, "modificationdate": when})
-        if rows:
-            TaskVariable.insert_many(rows).execute()
+        for row in rows:
+            sql.insert(TaskVariable, row)
 
     # -- persistence of a changed task -----------------------------------------------------------
     def _save(self, t: _Loaded):
@@ -414,7 +411,7 @@ class TaskService:
                       documentcontentid=r.documentcontentid, outputcontentid=r.outputcontentid,
                       faultcontentid=r.faultcontentid, faultname=r.faultname, faulttype=r.faulttype,
                       activationtime=r.activationtime, suspenduntil=r.suspenduntil, optlock=(r.optlock or 0) + 1)
-        n = Task.update(**fields).where((Task.id == r.id) & (Task.optlock == (r.optlock or 0))).execute()
+        n = sql.update(Task, fields, {"id": r.id, "optlock": r.optlock or 0})
         if n != 1:
             raise ConcurrentUpdate(f"Task {r.id} was modified concurrently")
         r.optlock = (r.optlock or 0) + 1
@@ -422,8 +419,7 @@ class TaskService:
             PotOwner.delete().where(PotOwner.task_id == r.id).execute()
             for eid, dtype in t.pot:
                 self._entity(eid, dtype)
-            if t.pot:
-                PotOwner.insert_many([{"task_id": r.id, "entity_id": eid} for eid, _ in t.pot]).execute()
+                sql.insert(PotOwner, {"task_id": r.id, "entity_id": eid})
             t.pot_changed = False
 
     # =========================================================================================
@@ -464,35 +460,32 @@ class TaskService:
             self._entity(created_by, USER)
         types = self._types(spec.container_id)
         name = spec.name if spec.name is not None else spec.node_name
-        task_id = Task.insert(
-            name=name, subject=spec.subject, description=spec.description, formname=spec.form_name,
-            priority=int(spec.priority or 0), skipable=bool(spec.skippable), status=status,
-            previousstatus=(0 if status != "Created" else None), actualowner_id=owner, createdby_id=created_by,
-            taskinitiator_id=created_by, createdon=when, activationtime=when,
-            expirationtime=_naive(spec.expiration_date or spec.due_date), deploymentid=spec.container_id,
-            processinstanceid=int(spec.process_instance_id if spec.process_instance_id is not None else -1),
-            processid=spec.process_id, processsessionid=-1,
-            workitemid=int(spec.work_item_id if spec.work_item_id is not None else -1),
-            parentid=int(spec.parent_id if spec.parent_id is not None else -1), archived=0, optlock=0,
-        ).execute()
-        if pot:
-            PotOwner.insert_many([{"task_id": task_id, "entity_id": e} for e, _ in pot]).execute()
-        BusinessAdmin.insert_many([{"task_id": task_id, "entity_id": e} for e, _ in bas]).execute()
-        if excl:
-            ExcludedOwner.insert_many([{"task_id": task_id, "entity_id": e} for e, _ in excl]).execute()
         inputs = dict(spec.inputs or {})
         content_id, _ = self._store_content(inputs, types)
-        Task.update(documentcontentid=content_id, documenttype="java.util.HashMap",
-                    documentaccesstype=0).where(Task.id == task_id).execute()
-        AuditTask.insert(taskid=task_id, name=name, status=status, activationtime=when, actualowner=owner or "",
-                         description=spec.description, priority=int(spec.priority or 0), createdby=created_by or "",
-                         createdon=when, duedate=_naive(spec.expiration_date or spec.due_date),
-                         processinstanceid=int(spec.process_instance_id if spec.process_instance_id is not None else -1),
-                         processid=spec.process_id, processsessionid=-1, deploymentid=spec.container_id,
-                         parentid=int(spec.parent_id if spec.parent_id is not None else -1),
-                         workitemid=int(spec.work_item_id if spec.work_item_id is not None else -1),
-                         lastmodificationdate=when).execute()
-        t = self._load(task_id, lock=False)
+        pid = int(spec.process_instance_id if spec.process_instance_id is not None else -1)
+        wid = int(spec.work_item_id if spec.work_item_id is not None else -1)
+        parent = int(spec.parent_id if spec.parent_id is not None else -1)
+        due = _naive(spec.expiration_date or spec.due_date)
+        priority = int(spec.priority or 0)
+        task_id = sql.insert(Task, {
+            "name": name, "subject": spec.subject, "description": spec.description, "formname": spec.form_name,
+            "priority": priority, "skipable": bool(spec.skippable), "status": status,
+            "previousstatus": 0 if status != "Created" else None, "actualowner_id": owner,
+            "createdby_id": created_by, "taskinitiator_id": created_by, "createdon": when, "activationtime": when,
+            "expirationtime": due, "deploymentid": spec.container_id, "processinstanceid": pid,
+            "processid": spec.process_id, "processsessionid": -1, "workitemid": wid, "parentid": parent,
+            "archived": 0, "optlock": 0, "documentcontentid": content_id, "documenttype": "java.util.HashMap",
+            "documentaccesstype": 0, "outputcontentid": -1, "faultcontentid": -1})
+        for model, entities in ((PotOwner, pot), (BusinessAdmin, bas), (ExcludedOwner, excl)):
+            for e, _ in entities:
+                sql.insert(model, {"task_id": task_id, "entity_id": e})
+        sql.insert(AuditTask, {
+            "taskid": task_id, "name": name, "status": status, "activationtime": when, "actualowner": owner or "",
+            "description": spec.description, "priority": priority, "createdby": created_by or "", "createdon": when,
+            "duedate": due, "processinstanceid": pid, "processid": spec.process_id, "processsessionid": -1,
+            "deploymentid": spec.container_id, "parentid": parent, "workitemid": wid, "lastmodificationdate": when})
+        t = _Loaded(Task(id=task_id, processinstanceid=pid, processid=spec.process_id, workitemid=wid,
+                         actualowner_id=owner), pot, bas, excl)
         self._variables(t, inputs, 0, when)
         # ADDED is logged with the task seen as Created, ACTIVATED follows when it is not
         self._event(t, "ADDED", created_by, owner="" if status == "Created" else None, when=when)
@@ -800,9 +793,7 @@ class TaskService:
         if current is not None:
             current.update(params)
             value = current
-        had = r.outputcontentid is not None and r.outputcontentid > 0 and \
-            Content.select(Content.id).where(Content.id == r.outputcontentid).exists()
-        cid, _ = self._store_content(value, types, r.outputcontentid if had else None)
+        cid, _ = self._store_content(value, types, r.outputcontentid)
         if cid != r.outputcontentid:
             r.outputcontentid = cid
             r.outputtype = "java.util.HashMap"

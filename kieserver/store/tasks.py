@@ -216,3 +216,82 @@ class TaskVariable(BaseModel):
 
     class Meta:
         table_name = "taskvariableimpl"
+
+
+# ---------------------------------------------------------------------------------------------
+# hot-path SQL built once per database (peewee's query building costs more than the statements)
+
+class Sql:
+    """INSERT / UPDATE / SELECT-by-id statements on a model, cached per database and column set."""
+
+    def __init__(self):
+        self._cache = {}
+
+    @staticmethod
+    def _db():
+        from kieserver.store.db import database
+        return database
+
+    def _key(self, *parts):
+        return (id(self._db().obj),) + parts
+
+    def insert(self, model, values: dict, ignore=False) -> int | None:
+        """INSERT a row; returns the new id (None with ignore=True: ON CONFLICT DO NOTHING)."""
+        db = self._db()
+        cols = tuple(values)
+        key = self._key("i", model, cols, ignore)
+        sql = self._cache.get(key)
+        fields = model._meta.fields
+        if sql is None:
+            p = db.param
+            names = ", ".join(f'"{fields[c].column_name}"' for c in cols)
+            sql = f'INSERT INTO "{model._meta.table_name}" ({names}) VALUES ({", ".join([p] * len(cols))})'
+            from kieserver.store.db import is_postgres
+            if ignore:
+                sql += " ON CONFLICT DO NOTHING"
+            elif is_postgres():
+                sql += ' RETURNING "id"'
+            self._cache[key] = sql
+        cur = db.execute_sql(sql, tuple(fields[c].db_value(values[c]) for c in cols))
+        if ignore:
+            return None
+        if sql.endswith('RETURNING "id"'):
+            return cur.fetchone()[0]
+        return cur.lastrowid
+
+    def update(self, model, values: dict, where: dict) -> int:
+        """UPDATE ... SET values WHERE col = ? AND ...; returns the row count."""
+        db = self._db()
+        cols, wcols = tuple(values), tuple(where)
+        key = self._key("u", model, cols, wcols)
+        sql = self._cache.get(key)
+        fields = model._meta.fields
+        if sql is None:
+            p = db.param
+            sets = ", ".join(f'"{fields[c].column_name}" = {p}' for c in cols)
+            conds = " AND ".join(f'"{fields[c].column_name}" = {p}' for c in wcols)
+            sql = f'UPDATE "{model._meta.table_name}" SET {sets} WHERE {conds}'
+            self._cache[key] = sql
+        params = tuple(fields[c].db_value(values[c]) for c in cols) + \
+            tuple(fields[c].db_value(where[c]) for c in wcols)
+        return db.execute_sql(sql, params).rowcount
+
+    def get(self, model, column, value, for_update=False):
+        """The first row whose `column` equals value (by primary key order), or None."""
+        from kieserver.store.db import model_from_row
+        db = self._db()
+        key = self._key("g", model, column, for_update)
+        hit = self._cache.get(key)
+        if hit is None:
+            fields = list(model._meta.sorted_fields)
+            cols = ", ".join(f'"{f.column_name}"' for f in fields)
+            col = model._meta.fields[column].column_name
+            sql = (f'SELECT {cols} FROM "{model._meta.table_name}" WHERE "{col}" = {db.param} '
+                   f'ORDER BY "id" LIMIT 1' + (" FOR UPDATE" if for_update else ""))
+            hit = self._cache[key] = (sql, fields)
+        sql, fields = hit
+        row = db.execute_sql(sql, (model._meta.fields[column].db_value(value),)).fetchone()
+        return None if row is None else model_from_row(model, fields, row)
+
+
+sql = Sql()
