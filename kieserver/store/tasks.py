@@ -219,10 +219,10 @@ class TaskVariable(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------
-# hot-path SQL built once per database (peewee's query building costs more than the statements)
+# hot-path SQL built once per dialect (peewee's query building costs more than the statements)
 
 class Sql:
-    """INSERT / UPDATE / SELECT-by-id statements on a model, cached per database and column set."""
+    """INSERT / UPDATE / SELECT-by-column statements on a model, cached per dialect and column set."""
 
     def __init__(self):
         self._cache = {}
@@ -233,7 +233,8 @@ class Sql:
         return database
 
     def _key(self, *parts):
-        return (id(self._db().obj),) + parts
+        # the text depends only on the dialect (placeholder style, RETURNING), not on the connection
+        return (type(self._db().obj).__name__,) + parts
 
     def insert(self, model, values: dict, ignore=False) -> int | None:
         """INSERT a row; returns the new id (None with ignore=True: ON CONFLICT DO NOTHING)."""
