@@ -970,6 +970,30 @@ class ProcessService:
             run.inst.abort_work_item(work_item_id)
         self._operate(container_id, process_instance_id, abort, user)
 
+    # ------------------------------------------------------------------------------ batch commands
+    # (start-process, signal-event, complete-work-item, abort-work-item on POST /containers/instances/{id})
+
+    def _pid_of_work_item(self, wid):
+        row = WorkItemInfo.get_or_none(WorkItemInfo.workitemid == wid)
+        if row is None:
+            raise WorkItemNotFound(wid)
+        return row.processinstanceid
+
+    def complete_work_item_by_id(self, container_id, work_item_id, results=None, user=None):
+        """CompleteWorkItemCommand: the work item id alone names the instance."""
+        self.complete_work_item(container_id, self._pid_of_work_item(work_item_id), work_item_id, results, user)
+
+    def abort_work_item_by_id(self, container_id, work_item_id, user=None):
+        """AbortWorkItemCommand."""
+        self.abort_work_item(container_id, self._pid_of_work_item(work_item_id), work_item_id, user)
+
+    def signal_event(self, container_id, name, event=None, process_instance_id=None):
+        """SignalEventCommand: one instance when an id is given, else the whole container."""
+        if process_instance_id is not None and int(process_instance_id) > 0:
+            self.signal_instance(container_id, int(process_instance_id), name, event)
+        else:
+            self.signal_container(container_id, name, event)
+
     # ------------------------------------------------------------------------------ instance views
     def _instance_model(self, row: ProcessInstanceLog, tasks=None):
         return P.ProcessInstance(

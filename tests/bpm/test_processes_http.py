@@ -34,6 +34,8 @@ def test_start_user_task_complete_end(demo, fmt):
     assert pi.state == 1 and pi.process_id == "demo.usertask" and pi.process_name == "UserTask"
     assert pi.container_id == "demo" and pi.initiator == "kieserver" and pi.correlation_key == str(pid)
     assert pi.variables["name"] == "ANN" and pi.variables["age"] == 42 and type(pi.variables["age"]) is int
+    [ts] = pi.active_user_tasks.items     # the instance's open tasks, from the task service
+    assert ts.name == "Review" and ts.status == "Reserved" and ts.actual_owner == "john" and ts.process_instance_id == pid
     items = call(demo, "GET", f"{I}/{pid}/workitems", fmt, expected=P.WorkItemInstanceList, status=200).items
     assert len(items) == 1 and items[0].name == "Human Task"
     wi = items[0]
@@ -203,3 +205,22 @@ def test_node_history_filters(demo):
     starts = call(demo, "GET", f"{I}/{pid}/nodes/instances?processInstanceHistoryType=START", "json",
                   expected=P.NodeInstanceList, status=200).items
     assert {n.name for n in starts} == {"Start", "Wait for go"}
+
+
+def test_batch_command_api(demo):
+    """What the BRM batch commands call: start-process, signal-event, complete/abort-work-item by id."""
+    svc = demo.app.kie_server.process_callbacks
+    pid = svc.start_process("demo", "demo.workitem", {}, "kieserver")
+    [wi] = call(demo, "GET", f"{I}/{pid}/workitems", "json", expected=P.WorkItemInstanceList, status=200).items
+    svc.complete_work_item_by_id("demo", wi.id, {"Output": "batch"})
+    assert instance(demo, pid).state == 2
+    pid = svc.start_process("demo", "demo.workitem", {}, "kieserver")
+    [wi] = call(demo, "GET", f"{I}/{pid}/workitems", "json", expected=P.WorkItemInstanceList, status=200).items
+    svc.abort_work_item_by_id("demo", wi.id)
+    assert instance(demo, pid).state == 2
+    a = svc.start_process("demo", "demo.signal", {}, "kieserver")
+    svc.signal_event("demo", "go", "one", process_instance_id=a)
+    assert instance(demo, a).state == 2
+    b = svc.start_process("demo", "demo.signal", {}, "kieserver")
+    svc.signal_event("demo", "go", "all")
+    assert instance(demo, b).state == 2
