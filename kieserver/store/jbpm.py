@@ -329,7 +329,7 @@ def fast_insert(model, row: dict):
     """INSERT one row (keys: field names); returns the new primary key when the key is generated."""
     from kieserver.store.db import database, is_postgres
     cols = tuple(row)
-    key = ("i", model, cols, id(database.obj))
+    key = ("i", model, cols, is_postgres())
     ent = _stmt_cache.get(key)
     if ent is None:
         fields = [model._meta.fields[c] for c in cols]
@@ -369,7 +369,7 @@ def fast_insert_many(model, rows):
 def fast_execute(sql, params=()):
     """A hand-written statement with '?' placeholders (rewritten for PostgreSQL); returns the cursor."""
     from kieserver.store.db import database
-    key = ("x", sql, id(database.obj))
+    key = ("x", sql, _ph())
     text = _stmt_cache.get(key)
     if text is None:
         text = _stmt_cache[key] = sql.replace("?", _ph())
