@@ -310,6 +310,7 @@ class BpmRuntime:
         if errors:
             raise ContainerSetupError(["Error while creating process definitions"] + errors)
         self.handlers = dict(getattr(engine, "BUILTIN_HANDLERS", {}) or {})
+        self.handlers.update(_descriptor_handlers(kc.kjar, self.handlers))
         self.signal_starts = {}
         for d in self.definitions.values():
             for name, node_id, var in _signal_starts(d):
@@ -328,6 +329,44 @@ class BpmRuntime:
 
     def close(self):
         self._described.clear()
+
+
+# work item handler classes of jBPM whose behaviour the engine's built-in handlers reproduce
+_KNOWN_HANDLER_CLASSES = {"SystemOutWorkItemHandler": "SystemOut", "DoNothingWorkItemHandler": "DoNothing"}
+
+
+def _descriptor_handlers(kjar, builtins):
+    """Work item handlers named in META-INF/kie-deployment-descriptor.xml that this server can run
+    (SystemOut/Log, DoNothing); any other handler class leaves its work items pending, to be
+    completed over REST."""
+    data = getattr(kjar, "descriptor", None) or kjar.files.get("META-INF/kie-deployment-descriptor.xml")
+    if not data:
+        return {}
+    from marshallers.xmltree import XmlError, local, parse_xml
+    try:
+        root = parse_xml(data)
+    except XmlError as e:
+        log.warning("Unreadable deployment descriptor: %s", e)
+        return {}
+    out = {}
+    for el in root.iter():
+        if local(el.tag) != "work-item-handler":
+            continue
+        name = ident = None
+        for c in el:
+            if local(c.tag) == "name":
+                name = (c.text or "").strip()
+            elif local(c.tag) == "identifier":
+                ident = (c.text or "").strip()
+        if not name or not ident:
+            continue
+        cls = ident.split("(")[0].replace("new ", "").strip().rsplit(".", 1)[-1]
+        builtin = _KNOWN_HANDLER_CLASSES.get(cls)
+        if builtin and builtin in builtins:
+            out[name] = builtins[builtin]
+        else:
+            log.info("Work item handler %s (%s) is not available here: its work items stay pending", name, cls)
+    return out
 
 
 def _describe(defn):

@@ -224,3 +224,20 @@ def test_batch_command_api(demo):
     b = svc.start_process("demo", "demo.signal", {}, "kieserver")
     svc.signal_event("demo", "go", "all")
     assert instance(demo, b).state == 2
+
+
+DESCRIPTOR = """<deployment-descriptor xsi:schemaLocation="http://www.jboss.org/jbpm deployment-descriptor.xsd"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <work-item-handlers>
+    <work-item-handler><resolver>mvel</resolver>
+      <identifier>new org.jbpm.process.instance.impl.demo.DoNothingWorkItemHandler()</identifier>
+      <parameters/><name>MyService</name></work-item-handler>
+  </work-item-handlers>
+</deployment-descriptor>"""
+
+
+def test_work_item_handlers_from_the_deployment_descriptor(bpm):
+    deploy(bpm, {"org/example/workitem.bpmn2": bpmn.WORK_ITEM},
+           extra={"META-INF/kie-deployment-descriptor.xml": DESCRIPTOR})
+    pid = start(bpm, "demo.workitem")
+    assert instance(bpm, pid).state == 2          # DoNothing completed the work item at once
