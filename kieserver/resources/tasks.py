@@ -14,7 +14,7 @@ import falcon
 
 from containers.values import Long
 from kieserver.resources.base import BodyError, read_body, send, set_conversation_id, text_error
-from kieserver.services.tasks import (ContainerNotFound, PermissionDenied, TaskNotFound, TaskService,
+from kieserver.services.tasks import (PermissionDenied, TaskNotFound, TaskService,
                                       TaskServiceError, not_found_message)
 from marshallers import ANY, MAP
 from marshallers.dates import from_millis, parse_date

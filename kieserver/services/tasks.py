@@ -284,16 +284,16 @@ class TaskService:
         return _Loaded(row, pot, bas, excl)
 
     def _assignments(self, task_id):
-        sql = ("SELECT 0, a.id, a.entity_id, e.dtype FROM peopleassignments_potowners a "
-               "LEFT JOIN organizationalentity e ON e.id = a.entity_id WHERE a.task_id = {p} "
-               "UNION ALL SELECT 1, a.id, a.entity_id, e.dtype FROM peopleassignments_bas a "
-               "LEFT JOIN organizationalentity e ON e.id = a.entity_id WHERE a.task_id = {p} "
-               "UNION ALL SELECT 2, a.id, a.entity_id, e.dtype FROM peopleassignments_exclowners a "
-               "LEFT JOIN organizationalentity e ON e.id = a.entity_id WHERE a.task_id = {p} "
-               "ORDER BY 1, 2")
+        text = ("SELECT 0, a.id, a.entity_id, e.dtype FROM peopleassignments_potowners a "
+                "LEFT JOIN organizationalentity e ON e.id = a.entity_id WHERE a.task_id = {p} "
+                "UNION ALL SELECT 1, a.id, a.entity_id, e.dtype FROM peopleassignments_bas a "
+                "LEFT JOIN organizationalentity e ON e.id = a.entity_id WHERE a.task_id = {p} "
+                "UNION ALL SELECT 2, a.id, a.entity_id, e.dtype FROM peopleassignments_exclowners a "
+                "LEFT JOIN organizationalentity e ON e.id = a.entity_id WHERE a.task_id = {p} "
+                "ORDER BY 1, 2")
         p = database.param
         out = ([], [], [])
-        for kind, _, eid, dtype in database.execute_sql(sql.format(p=p), (task_id, task_id, task_id)).fetchall():
+        for kind, _, eid, dtype in database.execute_sql(text.format(p=p), (task_id, task_id, task_id)).fetchall():
             out[kind].append((eid, dtype or USER))
         return out
 
@@ -427,7 +427,7 @@ class TaskService:
 
     def create_task(self, spec: HumanTaskSpec) -> int:
         """Create and persist the task (nested in the caller's transaction when there is one)."""
-        with database.atomic():
+        with self._tx():
             return self._create(spec)
 
     def _create(self, spec: HumanTaskSpec) -> int:
@@ -495,7 +495,7 @@ class TaskService:
 
     def exit_tasks_of_process(self, process_instance_id: int, user: str | None = None) -> None:
         """The process was aborted: every open task of it goes to Exited (no callback)."""
-        with database.atomic():
+        with self._tx():
             ids = [r.id for r in Task.select(Task.id).where(
                 (Task.processinstanceid == int(process_instance_id)) & (Task.status.in_(ACTIVE_STATUSES)))
                 .order_by(Task.id)]
@@ -504,7 +504,7 @@ class TaskService:
 
     def exit_task_of_work_item(self, work_item_id: int) -> None:
         """The node was cancelled (boundary event, terminate...): its task goes to Exited."""
-        with database.atomic():
+        with self._tx():
             row = Task.select(Task.id).where(Task.workitemid == int(work_item_id)).order_by(Task.id.desc()).first()
             if row is not None:
                 self._system_exit(row.id)
@@ -956,8 +956,8 @@ class TaskService:
         t = self._open(task_id, container_id, lock=False)
         a = Attachment.get_or_none((Attachment.id == int(attachment_id)) & (Attachment.taskdata_attachments_id == t.id))
         if a is None:
-            raise TaskServiceError(f"Cannot invoke \"org.kie.api.task.model.Attachment.getId()\" because "
-                                   f"\"attachment\" is null")
+            raise TaskServiceError('Cannot invoke "org.kie.api.task.model.Attachment.getId()" because '
+                                   '"attachment" is null')
         return self._attachment(a)
 
     def attachment_content(self, container_id, task_id, attachment_id):
