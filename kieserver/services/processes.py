@@ -487,6 +487,23 @@ class ProcessService:
                 log.warning("Could not abort process instance %s of %s: %s", pid, container_id, e)
         return None
 
+    def container_update_allowed(self, container_id, release_id=None, reset_before_update=False):
+        """JbpmKieServerExtension.isUpdateContainerAllowed / prepareContainerUpdate: PRODUCTION refuses an
+        update while instances are active; DEVELOPMENT allows it, aborting them with resetBeforeUpdate."""
+        active = [r.instanceid for r in ProcessInstanceInfo.select(ProcessInstanceInfo.instanceid).where(
+            ProcessInstanceInfo.deploymentid == container_id).order_by(ProcessInstanceInfo.instanceid)]
+        if not active:
+            return None
+        if self.server.config.mode != "DEVELOPMENT":
+            return f"Update of container forbidden - there are active process instances for container {container_id}"
+        if reset_before_update:
+            for pid in active:
+                try:
+                    self.abort(container_id, pid)
+                except ProcessServiceError as e:
+                    log.warning("Could not abort process instance %s of %s: %s", pid, container_id, e)
+        return None
+
     def container_disposed(self, container_id):
         """Runtime rows of a disposed container go; the audit log stays (as jBPM keeps it)."""
         pids = [r.instanceid for r in ProcessInstanceInfo.select(ProcessInstanceInfo.instanceid).where(
@@ -1265,3 +1282,6 @@ class BpmExtension(Extension):
 
     def container_disposed(self, container_id):
         self.service.container_disposed(container_id)
+
+    def container_update_allowed(self, container_id, release_id, reset_before_update):
+        return self.service.container_update_allowed(container_id, release_id, reset_before_update)

@@ -183,3 +183,28 @@ def test_java_client_calls_8_to_11(bpm, fmt):
             assert inst.correlation_key == "1" and inst.parent_id == -1
         if n == 11:
             assert instance(bpm, 1).state == 3
+
+
+def _upload(client, version):
+    from tests.bpm.conftest import KMODULE
+    from tests.kjars import build_kjar
+    data = build_kjar(artifact="bpm-kjar", version=version, kmodule=KMODULE,
+                      files={"org/example/sig.bpmn2": bpmn.SIGNAL})
+    r = client.put(f"/kie-server/maven2/org/example/bpm-kjar/{version}/bpm-kjar-{version}.jar", body=data)
+    assert r.status_code in (200, 201)
+
+
+def test_release_update_with_active_instances(bpm_factory):
+    prod = bpm_factory(mode="PRODUCTION")
+    deploy(prod, {"org/example/sig.bpmn2": bpmn.SIGNAL})
+    pid = start(prod, "demo.signal")
+    _upload(prod, "1.0.1")
+    body = {"group-id": "org.example", "artifact-id": "bpm-kjar", "version": "1.0.1"}
+    r = prod.post("/containers/demo/release-id", body=body, fmt="json")
+    assert r.json["type"] == "FAILURE"
+    assert "Update of container forbidden - there are active process instances for container demo" in r.text
+    prod.close()
+    dev = bpm_factory()
+    r = dev.post("/containers/demo/release-id?resetBeforeUpdate=true", body=body, fmt="json")
+    assert r.json["type"] == "SUCCESS", r.text
+    assert instance(dev, pid).state == 3
