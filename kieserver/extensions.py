@@ -61,7 +61,7 @@ class Extension:
 # name in config -> "module:Class"; a module that is not importable yet is skipped
 KNOWN = {
     "BRM": "kieserver.ext.brm:BrmExtension",
-    "BPM": "kieserver.ext.bpm:BpmExtension",
+    "BPM": "kieserver.services.processes:BpmExtension",
     "DMN": "kieserver.ext.dmn:DmnExtension",
     "Jobs": "kieserver.executor.extension:JobsExtension",
     "Tasks": "kieserver.ext.tasks:TasksExtension",
