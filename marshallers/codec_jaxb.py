@@ -149,6 +149,8 @@ def _encode_field(node, f, v, ctx):
     kind = f.type
     if isinstance(kind, M.ListOf):
         if not v:
+            if f.jaxb_item:   # @XmlElementWrapper writes the wrapper of an empty (non-null) list
+                node.add(XNode(f.jaxb))
             return
         items = [_encode_item(f.jaxb_item or f.jaxb, x, kind.item, ctx) for x in v]
         if f.jaxb_item:
@@ -260,6 +262,9 @@ def decode_root(root, expected, ctx):
         return decode_model(cls, root, ctx)
     if XSI_TYPE in root.attrib:
         return decode_any(root, ctx)
+    bean = _bean_by_jaxb_type(tag, ctx)   # a custom object as the whole body: <person>...</person>
+    if bean is not None:
+        return decode_bean(bean, root, ctx)
     raise MarshallingError(f"Can't unmarshall input string: unexpected element (uri:\"\", local:\"{tag}\")")
 
 

@@ -133,7 +133,7 @@ def _nested_a(v, ctx):
 
 
 def _bean_body_a(bean, ctx):
-    return {k: _nested_a(x, ctx) for k, x in bean.properties().items()}
+    return {k: _nested_a(x, ctx) for k, x in bean.properties().items() if x is not None or not ctx.not_null}
 
 
 def _plain(v, ctx):

@@ -61,3 +61,20 @@ def test_byte_exact(name, kind):
     fmt = FORMATS[kind]
     out = marshal(unmarshal(gold, fmt, CASES[name]), fmt)
     assert out.rstrip("\n") == gold.rstrip("\n")
+
+
+def test_empty_wrapped_list_and_top_level_custom_object_in_jaxb():
+    from containers.values import FieldDef, TypeRegistry
+    from marshallers.model import Field, ListOf, Model
+
+    class Holder(Model):
+        jaxb_root = "holder-for-test"
+        fields = (Field("names", type=ListOf(str), jaxb="names", jaxb_item="name", default=list),)
+
+    assert "<names/>" in marshal(Holder(names=[]), JAXB)
+    types = TypeRegistry()
+    types.define("org.test.Person", [FieldDef("name", "String"), FieldDef("age", "int")])
+    p = unmarshal("<person><name>ann</name><age>3</age></person>", JAXB, ANY, types=types)
+    assert (p.name, p.age) == ("ann", 3)
+    out = marshal({"p": types.get("Person")(name="x")}, parse_format("application/json;fields=not_null"), types=types)
+    assert '"name" : "x"' in out and "null" not in out and '"age"' not in out
