@@ -680,6 +680,7 @@ class ProcessService:
         if var_logs:
             fast_insert_many(VariableInstanceLog, var_logs)
         if run.ended:
+            self._log_cancelled_nodes(run, now)
             return
         waiting = sorted(set(inst.available_signals()))
         if waiting != run.env.get("events", [] if run.new else None):
@@ -699,6 +700,21 @@ class ProcessService:
         if broadcast:
             for name, event in broadcast:
                 self._signal_container(cid, name, event, exclude=run.pid)
+
+    def _log_cancelled_nodes(self, run: _Run, now):
+        """Node instances still waiting when the instance ended (abort, terminate) are logged as
+        cancelled (NodeInstanceLog.type 2, ABORTED), as jBPM logs a cancelled node instance."""
+        rows = fast_execute(
+            'SELECT "nodeinstanceid", MAX("nodeid"), MAX("nodename"), MAX("nodetype"), MAX("workitemid"), '
+            'MAX("connection") FROM "nodeinstancelog" WHERE "processinstanceid" = ? GROUP BY "nodeinstanceid" '
+            'HAVING MAX("type") = 0 ORDER BY MIN("id")', (run.pid,)).fetchall()
+        if rows:
+            cid = run.rt.kc.container_id
+            fast_insert_many(NodeInstanceLog, [
+                {"connection": conn, "log_date": now, "externalid": cid, "nodeid": nid, "nodeinstanceid": niid,
+                 "nodename": name, "nodetype": ntype, "processid": run.defn.id, "processinstanceid": run.pid,
+                 "slacompliance": 0, "type": NODE_ABORTED, "workitemid": wid, "nodecontainerid": None,
+                 "referenceid": None} for niid, nid, name, ntype, wid, conn in rows])
 
     def _state_changed(self, run: _Run, state, now, outcome=None):
         if state is None:

@@ -241,3 +241,14 @@ def test_work_item_handlers_from_the_deployment_descriptor(bpm):
            extra={"META-INF/kie-deployment-descriptor.xml": DESCRIPTOR})
     pid = start(bpm, "demo.workitem")
     assert instance(bpm, pid).state == 2          # DoNothing completed the work item at once
+
+
+def test_aborted_instance_logs_its_waiting_nodes_as_aborted(demo):
+    pid = start(demo, "demo.signal")
+    call(demo, "DELETE", f"{I}/{pid}", "json", status=204)
+    active = call(demo, "GET", f"{I}/{pid}/nodes/instances?activeOnly=true", "json", expected=P.NodeInstanceList,
+                  status=200).items
+    assert active == []
+    aborted = call(demo, "GET", f"{I}/{pid}/nodes/instances?processInstanceHistoryType=ABORTED", "json",
+                   expected=P.NodeInstanceList, status=200).items
+    assert [(n.name, n.completed) for n in aborted] == [("Wait for go", False)]
