@@ -135,15 +135,10 @@ def http_figure(label, database, args, port=None):
     for k in [k for k in env if k.startswith("KIESERVER_") and k != "KIESERVER_CONFIG"]:
         env.pop(k)
     # create the tables once, before the workers race to do it
+    # one server start in this process creates every table before the workers race to do it
+    from kieserver.app import create_app
     from kieserver.config import load_config
-    from kieserver.store import db
-    import kieserver.executor.models  # noqa: F401 - register the tables
-    import kieserver.store.jbpm  # noqa: F401
-    import kieserver.store.models  # noqa: F401
-    import kieserver.store.tasks  # noqa: F401
-    cfg = load_config(environ=env)
-    db.open_store(cfg.database_url or None, cfg.home)
-    db.close_store()
+    create_app(load_config(environ=env)).kie_server.close()
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
            "--threads", str(args.threads), "--access-logfile", "/dev/null", "--log-level", "warning",
            "kieserver.wsgi:application"]
