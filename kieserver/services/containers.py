@@ -12,7 +12,7 @@ import peewee
 from containers.container import KieContainer
 from containers.kjar import GAV, KjarError, read_kjar
 from kieserver.extensions import ContainerSetupError
-from kieserver.store.db import PkLookup, database
+from kieserver.store.db import PkLookup, write_transaction
 from kieserver.store.models import ContainerRecord
 from marshallers.dates import from_millis, now, to_millis
 from marshallers.types.core import (KieContainerResource, KieContainerResourceList,
@@ -201,7 +201,7 @@ class ContainerService:
                           scanner_status="DISPOSED", scanner_interval=None)
         # reserve the id (CREATING) so that two concurrent creates cannot both win
         try:
-            with database.atomic():
+            with write_transaction():
                 if existing is not None:
                     ContainerRecord.delete().where((ContainerRecord.container_id == container_id)
                                                    & (ContainerRecord.status == "FAILED")).execute()

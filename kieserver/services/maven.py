@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import peewee
 
 from containers.kjar import GAV
-from kieserver.store.db import database
+from kieserver.store.db import write_transaction
 from kieserver.store.models import MavenArtifact
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9._\-+~]+$")
@@ -35,11 +35,11 @@ class MavenRepository:
         """Store a file; True when it was created, False when it replaced an existing one."""
         path = normalize_path(path)
         sha1 = hashlib.sha1(data).hexdigest()
-        with database.atomic():
+        with write_transaction():
             existing = MavenArtifact.get_or_none(MavenArtifact.path == path)
             if existing is None:
                 try:
-                    with database.atomic():
+                    with write_transaction():
                         MavenArtifact.create(path=path, data=data, sha1=sha1, size=len(data))
                     created = True
                 except peewee.IntegrityError:
@@ -136,7 +136,7 @@ class MavenRepository:
         row = MavenArtifact.get_or_none(MavenArtifact.path == meta_path)
         if row is None:
             try:
-                with database.atomic():
+                with write_transaction():
                     MavenArtifact.create(path=meta_path, data=data, sha1=sha1, size=len(data))
                 return
             except peewee.IntegrityError:
