@@ -367,6 +367,15 @@ class _Gen:
             target, items = a
             tmp = f"_m{next(self.counter)}"
             self.emit(f"{tmp} = {self.expr(target)}")
+            props = []
+            for it in items:
+                if it.kind == "assign" and it.a[1].kind == "name":
+                    props.append(it.a[1].a[0])
+                elif it.kind == "fcall" and it.a[0].startswith("set") and len(it.a[0]) > 3:
+                    props.append(it.a[0][3].lower() + it.a[0][4:])
+                else:
+                    props = None
+                    break
             for it in items:
                 if it.kind == "assign" and it.a[1].kind == "name":
                     op, tgt, val = it.a
@@ -382,7 +391,7 @@ class _Gen:
                     self.expr_stmt(it)
                 else:
                     self.emit(self.expr(it))
-            self.emit(f"_modified(env, {tmp})")
+            self.emit(f"_modified(env, {tmp}, {tuple(props) if props is not None else None!r})")
         else:
             self.error(f"unsupported statement ({k})", n)
 
@@ -449,8 +458,13 @@ def _catches(exc, simple):
     return simple in ("ArithmeticException", "NullPointerException") and False
 
 
-def _modified(env, obj):
-    hook = env.get("__modify__") or env.get("update")
+def _modified(env, obj, props=None):
+    """After a modify block: the rule engine learns which properties changed (property reactivity)."""
+    hook = env.get("__modify__")
+    if hook is not None:
+        hook(obj, props)
+        return
+    hook = env.get("update")
     if hook is not None:
         hook(obj)
 

@@ -28,6 +28,7 @@ class CompiledPattern:
         self.entry_point = entry_point or "DEFAULT"
         self.type_name = pattern.java_type
         self.index = None             # ((field, ...), (compiled fn(env) of the other side, ...)) for `field == expr` joins
+        self.reads = frozenset()      # properties the pattern reads: a modify of others does not reach it
 
 
 class CAccumulate:
@@ -295,6 +296,13 @@ class _Builder:
             known.add(p.binding)
         cp = CompiledPattern(p, matcher, alpha, beta, binders, p.binding, source, p.entry_point)
         cp.index = index
+        # property reactivity: the properties this pattern reads (its constraints and bindings)
+        reads = set()
+        for c in alpha + beta + [c for _, c in binders]:
+            reads |= set(c.this_properties)
+        if index:
+            reads |= set(index[0])
+        cp.reads = frozenset(reads)
         return cp
 
     def accumulate(self, acc: Accumulate, pkg, known, rule_types, dialect):

@@ -176,6 +176,7 @@ class RuleSession:
         self.globals = {}
         self._memories: dict[int, dict] = {}      # id(CompiledPattern) -> {handle id: handle}
         self._indexes: dict[int, tuple] = {}      # id(CompiledPattern) -> ({value: {hid: handle}}, {hid: value})
+        self._pver: dict[tuple, int] = {}         # (id(pattern), handle id) -> fact version that pattern last saw
         self._patterns_by_type: dict[type, list] = {}
         self._all_patterns = []
         self._rules_of_pattern = {}
@@ -265,11 +266,14 @@ class RuleSession:
             return None
         return ("upd" if present else "del") if was else "ins"
 
-    def _propagate(self, handle, deleted=False):
+    def _propagate(self, handle, deleted=False, modified=None):
         obj = handle.obj
         for p in self._patterns_for(obj):
             if p.entry_point != handle.entry_point:
                 continue
+            if modified is not None and not (p.reads & modified):
+                continue   # property reactive: this pattern reads none of the changed properties
+            self._pver[(id(p), handle.id)] = handle.version
             present = not deleted and self._alpha_ok(p, obj)
             change = self._touch(p, handle, present)
             for name in self._rules_of_pattern.get(id(p), ()):
@@ -298,7 +302,9 @@ class RuleSession:
                 cb(h)
         return h
 
-    def update(self, handle, obj=None):
+    def update(self, handle, obj=None, modified=None):
+        """Re-evaluate a changed fact.  `modified` names the changed properties (a modify block):
+        patterns that read none of them do not see the change (Drools 7's property reactivity)."""
         h = self._handle(handle)
         if obj is not None and obj is not h.obj:
             self._by_obj.pop(id(h.obj), None)
@@ -306,7 +312,7 @@ class RuleSession:
             self._by_obj[id(obj)] = h
         h.version += 1
         h.modified_by = self._firing.name if self._firing is not None else None
-        self._propagate(h)
+        self._propagate(h, modified=frozenset(modified) if modified is not None else None)
         for lst in self.listeners:
             cb = getattr(lst, "object_updated", None)
             if cb:
@@ -360,10 +366,10 @@ class RuleSession:
         h = self._by_obj.get(id(obj))
         return h if h is not None and h.obj is obj else None
 
-    def _update_object(self, obj):
+    def _update_object(self, obj, modified=None):
         if isinstance(obj, FactHandle):
-            return self.update(obj)
-        return self.update(self._handle_of(obj))
+            return self.update(obj, modified=modified)
+        return self.update(self._handle_of(obj), modified=modified)
 
     def _delete_object(self, obj):
         if isinstance(obj, FactHandle):
@@ -509,7 +515,7 @@ class RuleSession:
                         env[ce.binding] = obj
                     env["__last__"] = obj
                     key.append(cand.id if not is_source else ("f", cand.id, id(obj)))
-                    vers.append(cand.version if not is_source else None)
+                    vers.append(self._pver.get((id(ce), cand.id), 0) if not is_source else None)
                     facts.append(obj)
                     yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
                     key.pop()

@@ -92,9 +92,9 @@ def test_modify_and_hooks(types):
     p = types.get("Person")(name="a", age=1)
     seen = []
     block = compile_block('modify (p) { setName("b"), age = age0 + 1 }; insert("x");', types=types)
-    env = {"p": p, "age0": 41, "__modify__": seen.append, "insert": seen.append}
+    env = {"p": p, "age0": 41, "__modify__": lambda o, props: seen.append((o, props)), "insert": seen.append}
     block(env)
-    assert (p.name, p.age) == ("b", 42) and seen == [p, "x"]
+    assert (p.name, p.age) == ("b", 42) and seen == [(p, ("name", "age")), "x"]
 
 
 def test_throw_and_catch():

@@ -250,3 +250,17 @@ rule "later" timer (int: 300ms) when Person() then list.add("later"); end
     _t.sleep(0.35)
     s.fire_all_rules()
     assert out == ["now", "later"]
+
+
+def test_property_reactivity():
+    """Drools 7 default: a modify reaches only patterns reading a changed property."""
+    out, s, *_ = run("""
+declare Order
+    total : int
+    discount : int
+end
+rule "discount" when $o : Order(total > 100) then modify($o) { setDiscount(10) }; list.add("d"); end
+rule "any order" when $o : Order() then list.add("any"); end
+rule "seed" when not Order() then insert(new Order(150, 0)); end
+""", [])
+    assert out == ["d", "any"]     # no loop, and Order() does not react to the modify at all
