@@ -820,11 +820,33 @@ class RuleSession:
         self._halt = False
         fired = 0
         limit = max
+        active = set()
+        try:
+            fired = self._fire_loop(limit, agenda_filter, active)
+        finally:
+            for st in self._order:   # groups deactivate when firing stops: lock-on-active locks lift
+                if st.locked and st.rule.agenda_group in active and st.rule.agenda_group not in self.focus[1:]:
+                    st.locked = False
+        return fired
+
+    def _activate_group(self, group, active):
+        """A group starts firing: its lock-on-active rules take no new activations while it fires."""
+        active.add(group)
+        for st in self._order:
+            if st.rule.agenda_group == group and st.rule.lock_on_active and not st.locked:
+                if st.dirty:
+                    self._evaluate(st)
+                st.locked = True
+
+    def _fire_loop(self, limit, agenda_filter, active):
+        fired = 0
         while not self._halt and (limit < 0 or fired < limit):
             st = self._next_rule()
             if st is None:
                 break
             group = st.rule.agenda_group
+            if group not in active:
+                self._activate_group(group, active)
             while self._fireable(st) and not self._halt and (limit < 0 or fired < limit):
                 key = _first_key(st)
                 act = st.pending.pop(key)
@@ -899,10 +921,10 @@ class RuleSession:
 
     # -- agenda commands ---------------------------------------------------------------------------
     def clear_agenda(self):
+        """Cancel every activation; the focus stack is kept (DefaultAgenda.clearAndCancel)."""
         for st in self._order:
             self._evaluate_if_dirty(st)
             st.pending.clear()
-        self.focus = ["MAIN"]
 
     def _evaluate_if_dirty(self, st):
         if st.dirty:
