@@ -311,6 +311,8 @@ class _Builder:
         functions = []
         for binding, name, arg in acc.functions:
             fn = self.expr(arg, inner_known, constraint=False) if arg is not None else None
+            if name == "sum" and arg is not None:
+                name = self._typed_sum(acc.source, arg.text.strip())
             functions.append((binding, name, fn))
             if binding:
                 known.add(binding)
@@ -330,6 +332,21 @@ class _Builder:
                           else self.block(v, ctx_known, dialect)) for k, v in parts.items()}
             inline["__vars__"] = names
         return CAccumulate(source, functions, constraints, inline)
+
+    def _typed_sum(self, source, var):
+        """Drools picks sumI/sumL for an int/long expression (AccumulateUtil.getFunctionName); the
+        type is known here when the argument is a variable bound to a declared field."""
+        if getattr(source, "kind", None) != "pattern":
+            return "sum"
+        cls = self.kb.types.get(source.type_name)
+        field = next((b.text.strip() for v, b in source.bindings if v == var), None)
+        fdef = next((f for f in getattr(cls, "_fields", ()) if f.name == field), None)
+        kind = getattr(fdef, "type", None)
+        if kind in ("int", "java.lang.Integer"):
+            return "sumI"
+        if kind in ("long", "java.lang.Long"):
+            return "sumL"
+        return "sum"
 
     def ces(self, items, pkg, known, rule_types, dialect):
         out = []

@@ -17,7 +17,7 @@ import time
 from containers.expressions import JavaException
 from containers.expressions.runtime import getprop, truth
 from containers.rules.kbase import CAccumulate, CompiledPattern, CompiledRule, KieBase
-from containers.values import JavaBean, JavaSet, Long, java_type_name
+from containers.values import BigInteger, JavaBean, JavaSet, Long, java_type_name
 
 
 class ConsequenceError(Exception):
@@ -465,7 +465,9 @@ class RuleSession:
                 items.append(e2.get("__last__"))
             return [_FromItem(items, 0)]
         if kind == "accumulate":
-            return [_FromItem(self._accumulate(val, env, single=True), 0)]
+            result = self._accumulate(val, env, single=True)
+            # a null result is not propagated (PhreakAccumulateNode.propagateResult)
+            return [] if result is None else [_FromItem(result, 0)]
         return []
 
     def _pattern_ok(self, p: CompiledPattern, obj, env):
@@ -611,6 +613,9 @@ class RuleSession:
             value = _ACC[name](values) if name in _ACC else _raise_unknown(name)
             if single:
                 return value
+            if value is None and len(acc.functions) == 1:
+                # PhreakAccumulateNode.propagateResult: a single null result is not propagated
+                return None
             out[binding or f"__acc{len(out)}"] = value
         return out
 
@@ -1087,30 +1092,60 @@ def _num(values):
     return [v for v in values if v is not None]
 
 
+def _wrap(total, bits):
+    """Java's two's-complement overflow of an int (32) or long (64) sum."""
+    half = 1 << (bits - 1)
+    return (total + half) % (1 << bits) - half
+
+
 def _sum(values):
+    """Drools 7 picks the sum by the expression's type (AccumulateUtil): Integer and Long sums stay
+    integral (and overflow like Java), BigInteger/BigDecimal stay exact, anything else is a Double.
+    Here the kind is read from the values themselves; an empty sum is 0.0."""
+    vals = _num(values)
+    kinds = {type(v) for v in vals}
+    if kinds == {int}:
+        return _wrap(sum(vals), 32)
+    if kinds == {Long}:
+        return Long(_wrap(sum(vals), 64))
+    if kinds == {BigInteger}:
+        return BigInteger(sum(vals))
+    if kinds == {decimal.Decimal}:
+        return sum(vals, decimal.Decimal(0))
     total = 0.0
-    for v in _num(values):
+    for v in vals:
         total += float(v)
     return total
 
 
 def _avg(values):
+    """AverageAccumulateFunction: a Double, null when nothing was accumulated."""
     vals = _num(values)
-    return (sum(float(v) for v in vals) / len(vals)) if vals else 0.0
+    return (sum(float(v) for v in vals) / len(vals)) if vals else None
 
 
 def _min(values):
+    """Min/Max keep the value they found (an Integer stays an Integer); null when empty.
+    Ties keep the first value seen."""
     vals = _num(values)
-    return float(min(float(v) for v in vals)) if vals else None
+    return min(vals) if vals else None
 
 
 def _max(values):
     vals = _num(values)
-    return float(max(float(v) for v in vals)) if vals else None
+    if not vals:
+        return None
+    best = vals[0]
+    for v in vals[1:]:
+        if best < v:
+            best = v
+    return best
 
 
 _ACC = {
-    "sum": _sum, "average": _avg, "min": _min, "max": _max,
+    "sum": _sum,
+    "sumI": lambda values: _wrap(sum(int(v) for v in _num(values)), 32),
+    "sumL": lambda values: Long(_wrap(sum(int(v) for v in _num(values)), 64)), "average": _avg, "min": _min, "max": _max,
     "count": lambda values: Long(len(values)),
     "collectList": lambda values: list(values), "collectSet": lambda values: JavaSet(dict.fromkeys(
         v if _hashable(v) else id(v) for v in values)),
