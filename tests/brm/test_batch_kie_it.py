@@ -9,9 +9,9 @@ import pytest
 
 from marshallers import unmarshal
 from marshallers.types.batch import FactHandleRef, QueryResults
-from marshallers.types.core import CommandScript, ServiceResponsesList
+from marshallers.types.core import ServiceResponsesList
 
-from .brmkit import FMT, FORMATS, Command, bean, call, deploy, post, results, types_of
+from .brmkit import FMT, FORMATS, Command, batch_body, bean, call, deploy, post, types_of
 
 VADER_DRL = """package org.kie.server.testing
 
@@ -238,7 +238,6 @@ def test_agenda_filter_accepting(vader, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_error_when_container_is_disposed_between_calls(vader, fmt):
     cmds = [Command("insert", object=darth(vader), out_identifier="person1"), Command("fire-all-rules")]
-    from .brmkit import batch_body
     body = batch_body(fmt, "kbase1.stateful", cmds, types_of(vader, "stateful-session"))
     post(vader, "stateful-session", fmt, body, 200)
     assert vader.delete("/containers/stateful-session").status_code == 200
@@ -423,7 +422,6 @@ def test_command_script_call_container(vader, fmt):
     import json
     from xml.sax.saxutils import escape
 
-    from .brmkit import batch_body
     payload = batch_body(fmt, "kbase1.stateful", [Command("insert", object=darth(vader), out_identifier="person1"),
                                                   Command("fire-all-rules", out_identifier="fired")],
                          types_of(vader, "stateful-session"))
@@ -436,4 +434,3 @@ def test_command_script_call_container(vader, fmt):
     from marshallers.types.batch import ExecutionResults
     res = unmarshal(sr.result, FMT[fmt], ExecutionResults, types=types_of(vader, "stateful-session"))
     assert res.results["fired"] == 1 and res.results["person1"].surname == "Vader"
-    assert CommandScript  # the script type is what the resource reads
