@@ -19,13 +19,17 @@ _COERCED_DECL = PRIMITIVES | {"Integer", "Long", "Double", "Float", "Short", "By
                               "BigDecimal", "java.math.BigDecimal", "java.lang.Integer", "java.lang.Long",
                               "java.lang.Double", "java.lang.String"}
 
+# typed locals whose assigned values may need widening (`double d; d = 5;` keeps 5.0, `long n = ...; n = 1` a Long)
+_WIDENED_DECL = {"long", "double", "float", "short", "byte", "Long", "Double", "Float", "java.lang.Long",
+                 "java.lang.Double", "java.lang.Float", "BigDecimal", "java.math.BigDecimal"}
+
 _BASE_GLOBALS = {
     "_add": R.add, "_sub": R.sub, "_mul": R.mul, "_div": R.div, "_mod": R.mod, "_neg": R.neg,
     "_eq": R.eq, "_ne": R.ne, "_lt": R.lt, "_le": R.le, "_gt": R.gt, "_ge": R.ge, "_truth": R.truth,
     "_bitop": R.bitop, "_get": R.getprop, "_get_safe": R.getprop_safe, "_set": R.setprop, "_index": R.index,
     "_setindex": R.setindex, "_call": R.call, "_wordop": R.wordop, "_strop": R.strop, "_in": R.in_,
     "_iter": R.iterate, "_JavaException": R.JavaException, "_coerce": coerce, "_S": S.STATICS,
-    "_SF": S.STATIC_FIELDS, "_construct": S.construct, "_instanceof": S.instance_of, "_Char": Char,
+    "_SF": S.STATIC_FIELDS, "_NODICT": {}, "_construct": S.construct, "_instanceof": S.instance_of, "_Char": Char,
 }
 
 
@@ -48,7 +52,10 @@ class Compiled:
     def __call__(self, env):
         try:
             return self.fn(env)
-        except R.JavaException:
+        except R.JavaException as e:
+            if getattr(e, "source_name", None) is None:  # where it happened, without changing the Java message
+                e.source_name, e.line, e.column = self.source_name, self.line, self.column
+                e.add_note(f"at {self.source_name} [{self.line}:{self.column}]: {self.source.strip()[:120]}")
             raise
         except KeyError as e:
             raise ExpressionRuntimeError(f"unresolved variable '{e.args[0]}'", self) from None
@@ -69,20 +76,25 @@ class ExpressionRuntimeError(Exception):
 
 
 class _Gen:
-    def __init__(self, parser, *, types, imports, constraint, known_names, block):
+    def __init__(self, parser, *, types, imports, constraint, known_names, block, dialect="mvel"):
         self.p = parser
+        self.dialect = dialect
         self.types = types
         self.imports = dict(imports or {})
         self.constraint = constraint
         self.known = set(known_names or ())
         self.block = block
         self.scopes = [{}]
+        self.local_types = {}     # python local -> declared Java type whose values need widening on assignment
+        self.loops = []           # innermost loop last: None, ("for", updates) or ("do", condition)
+        self.with_target = None   # the temp holding x while compiling the items of modify (x) { ... }
         self.counter = itertools.count()
         self.names = set()
         self.this_props = set()
         self.bare = set()         # undeclared names assigned in the block (env-or-local)
         self.consts = {}
         self.uses_this = False
+        self.uses_this_dict = False
         self.lines = []
         self.indent = 1
 
@@ -116,11 +128,35 @@ class _Gen:
         base = name.split("<", 1)[0]
         return self.imports.get(base, base)
 
+    def static_class(self, node):
+        """The simple name of a known Java library class written as `Math` or `java.lang.Math`, else None."""
+        if node.kind == "name":
+            return node.a[0] if self.is_static_class(node) else None
+        parts = []
+        while node.kind == "prop" and not node.a[2]:
+            parts.append(node.a[1])
+            node = node.a[0]
+        if node.kind != "name" or node.a[0] not in ("java", "javax") or self.local(node.a[0]) is not None \
+                or node.a[0] in self.known or len(parts) < 2:
+            return None
+        simple = parts[0]
+        return simple if simple in S.STATIC_CLASSES else None
+
     def is_static_class(self, node):
         return (node.kind == "name" and node.a[0] in S.STATIC_CLASSES and self.local(node.a[0]) is None
                 and node.a[0] not in self.known)
 
     # -- expressions ---------------------------------------------------------------------------
+    _BOOL_OPS = frozenset(("&&", "||", "==", "!=", "<", "<=", ">", ">="))
+    _BOOL_KINDS = frozenset(("not", "instanceof", "in", "wordop", "strop"))
+
+    def test(self, n: N) -> str:
+        """A condition: nodes that always yield a Python bool skip the _truth() call."""
+        if n.kind in self._BOOL_KINDS or (n.kind == "bin" and n.a[0] in self._BOOL_OPS) \
+                or (n.kind == "lit" and isinstance(n.a[0], bool)):
+            return self.expr(n)
+        return f"_truth({self.expr(n)})"
+
     def expr(self, n: N) -> str:
         k = n.kind
         a = n.a
@@ -141,30 +177,34 @@ class _Gen:
         if k == "bin":
             op, left, right = a
             if op == "&&":
-                return f"(_truth({self.expr(left)}) and _truth({self.expr(right)}))"
+                return f"({self.test(left)} and {self.test(right)})"
             if op == "||":
-                return f"(_truth({self.expr(left)}) or _truth({self.expr(right)}))"
+                return f"({self.test(left)} or {self.test(right)})"
             if op in _BITS:
                 return f"_bitop({op!r}, {self.expr(left)}, {self.expr(right)})"
             return f"{_BIN[op]}({self.expr(left)}, {self.expr(right)})"
         if k == "not":
-            return f"(not _truth({self.expr(a[0])}))"
+            return f"(not {self.test(a[0])})"
         if k == "neg":
             return f"_neg({self.expr(a[0])})"
         if k == "bitnot":
             return f"(~{self.expr(a[0])})"
         if k == "cond":
-            return f"({self.expr(a[1])} if _truth({self.expr(a[0])}) else {self.expr(a[2])})"
+            return f"({self.expr(a[1])} if {self.test(a[0])} else {self.expr(a[2])})"
         if k == "prop":
             target, name, safe = a
-            if target.kind == "name" and self.is_static_class(target):
-                key = f"{target.a[0]}.{name}"
+            cls = self.static_class(target)
+            if cls is not None:
+                key = f"{cls}.{name}"
                 if key in S.STATIC_FIELDS:
                     return f"_SF[{key!r}]"
                 if key == "System.out" or key == "System.err":
                     return "None"
             if target.kind == "this":
                 self.this_props.add(name)
+                if not safe:
+                    self.uses_this = True
+                    return self.this_get(name)
             t = self.expr(target)
             return f"{'_get_safe' if safe else '_get'}({t}, {name!r})"
         if k == "call":
@@ -175,6 +215,14 @@ class _Gen:
             argl = ", ".join(self.expr(x) for x in args)
             if loc is not None:
                 return f"{loc}({argl})"
+            if self.constraint and name not in self.known:
+                # a function from env (DRL function, helper) or else a method of the implicit `this`
+                self.uses_this = True
+                if name.startswith(("get", "is")) and not args:
+                    prop = name[3:] if name.startswith("get") else name[2:]
+                    if prop:
+                        self.this_props.add(prop[:1].lower() + prop[1:])
+                return f"_fcall_this(env, _this, {name!r}, [{argl}])"
             self.names.add(name)
             return f"env[{name!r}]({argl})"
         if k == "index":
@@ -197,7 +245,7 @@ class _Gen:
             inner = self.expr(a[1])
             base = typ.split("<")[0]
             if base in PRIMITIVES or base in _COERCED_DECL:
-                return f"_coerce({inner}, {base!r})"
+                return f"_cast({inner}, {base!r})"
             return inner
         if k == "in":
             return f"_in({self.expr(a[0])}, [{', '.join(self.expr(x) for x in a[1])}])"
@@ -211,31 +259,40 @@ class _Gen:
             self.error("assignments and ++/-- are only allowed as statements here", n)
         self.error(f"unsupported expression ({k})", n)
 
+    def this_get(self, name):
+        """A property of the fact: read straight from its attribute dict (JavaBean fields), else _get()."""
+        self.uses_this_dict = True
+        return f"(_td[{name!r}] if {name!r} in _td else _get(_this, {name!r}))"
+
     def name(self, name, node):
         loc = self.local(name)
         if loc is not None:
             return loc
+        if self.with_target is not None and name not in self.bare and not name.startswith("$") \
+                and name not in self.known:
+            # MVEL `with` semantics inside modify (x) { ... }: a bare name is a property of x if x has it
+            return f"_with_get({self.with_target}, {name!r}, env)"
         if name in self.bare:
             self.names.add(name)
             return f"(_loc[{name!r}] if {name!r} in _loc else env[{name!r}])"
         if self.constraint and name not in self.known and not name.startswith("$"):
             self.uses_this = True
             self.this_props.add(name)
-            return f"_get(_this, {name!r})"
+            return self.this_get(name)
         self.names.add(name)
         return f"env[{name!r}]"
 
     def call(self, n):
         target, name, args, safe = n.a
         argl = ", ".join(self.expr(x) for x in args)
-        if target.kind == "prop" and target.a[0].kind == "name" and target.a[0].a[0] == "System" \
-                and self.is_static_class(target.a[0]) and target.a[1] in ("out", "err"):
+        if target.kind == "prop" and target.a[1] in ("out", "err") and self.static_class(target.a[0]) == "System":
             if name in ("println", "print", "printf", "format"):
                 self.names.discard("System")
                 nl = name == "println"
                 return f"_print(env, [{argl}], {nl!r}, {target.a[1]!r}, {name in ('printf', 'format')!r})"
-        if target.kind == "name" and self.is_static_class(target):
-            key = f"{target.a[0]}.{name}"
+        cls = self.static_class(target)
+        if cls is not None:
+            key = f"{cls}.{name}"
             if key in S.STATICS:
                 return f"_S[{key!r}]({argl})"
             self.error(f"unknown static method {key}()", n)
@@ -282,30 +339,39 @@ class _Gen:
             for name, init, _tok in decls:
                 value = self.expr(init) if init is not None else repr(_PRIM_DEFAULT.get(base))
                 if init is not None and base in _COERCED_DECL and base != "var":
-                    value = f"_coerce({value}, {base!r})"
+                    if init.kind == "lit":   # `int i = 0;`: converted once, here
+                        value = self.expr(N("lit", init.tok, coerce(init.a[0], base)))
+                    else:
+                        value = f"_coerce({value}, {base!r})"
                 py = self.declare(name)
+                if base in _WIDENED_DECL:
+                    self.local_types[py] = base
                 self.emit(f"{py} = {value}")
         elif k == "if":
-            self.emit(f"if _truth({self.expr(a[0])}):")
+            self.emit(f"if {self.test(a[0])}:")
             self.body(a[1])
             other = a[2]
             while other is not None and other.kind == "if":
-                self.emit(f"elif _truth({self.expr(other.a[0])}):")
+                self.emit(f"elif {self.test(other.a[0])}:")
                 self.body(other.a[1])
                 other = other.a[2]
             if other is not None:
                 self.emit("else:")
                 self.body(other)
         elif k == "while":
-            self.emit(f"while _truth({self.expr(a[0])}):")
+            self.emit(f"while {self.test(a[0])}:")
+            self.loops.append(None)
             self.body(a[1])
+            self.loops.pop()
         elif k == "dowhile":
             self.emit("while True:")
             self.indent += 1
             self.scopes.append({})
+            self.loops.append(("do", a[1]))
             inner = a[0].a[0] if a[0].kind == "block" else [a[0]]
             self.stmts(inner)
-            self.emit(f"if not _truth({self.expr(a[1])}):")
+            self.loops.pop()
+            self.emit(f"if not {self.test(a[1])}:")
             self.emit("    break")
             self.scopes.pop()
             self.indent -= 1
@@ -314,31 +380,35 @@ class _Gen:
             self.scopes.append({})
             for s in init:
                 self.stmt(s)
-            self.emit(f"while {'_truth(' + self.expr(cond) + ')' if cond is not None else 'True'}:")
-            self.indent += 1
-            self.emit("try:")
+            self.emit(f"while {self.test(cond) if cond is not None else 'True'}:")
+            self.loops.append(("for", update))
             self.body(body)
-            self.emit("finally:")
+            self.loops.pop()
             self.indent += 1
-            before = len(self.lines)
-            for s in update:
+            for s in update:   # `continue` runs the update too (see the continue statement); `break` does not
                 self.stmt(s)
-            if len(self.lines) == before:
-                self.emit("pass")
-            self.indent -= 2
+            self.indent -= 1
             self.scopes.pop()
         elif k == "foreach":
             var, it, body = a
             self.scopes.append({})
             py = self.declare(var)
             self.emit(f"for {py} in _iter({self.expr(it)}):")
+            self.loops.append(None)
             self.body(body)
+            self.loops.pop()
             self.scopes.pop()
         elif k == "return":
             self.emit(f"return {self.expr(a[0]) if a[0] is not None else 'None'}")
         elif k == "break":
             self.emit("break")
         elif k == "continue":
+            loop = self.loops[-1] if self.loops else None
+            if loop is not None and loop[0] == "for":
+                for s in loop[1]:
+                    self.stmt(s)
+            elif loop is not None and loop[0] == "do":
+                self.emit(f"if not {self.test(loop[1])}: break")
             self.emit("continue")
         elif k == "throw":
             self.emit(f"_throw({self.expr(a[0])})")
@@ -376,6 +446,7 @@ class _Gen:
                 else:
                     props = None
                     break
+            self.with_target = tmp if self.dialect != "java" else None
             for it in items:
                 if it.kind == "assign" and it.a[1].kind == "name":
                     op, tgt, val = it.a
@@ -391,6 +462,7 @@ class _Gen:
                     self.expr_stmt(it)
                 else:
                     self.emit(self.expr(it))
+            self.with_target = None
             self.emit(f"_modified(env, {tmp}, {tuple(props) if props is not None else None!r})")
         else:
             self.error(f"unsupported statement ({k})", n)
@@ -415,7 +487,8 @@ class _Gen:
             name = target.a[0]
             loc = self.local(name)
             if loc is not None:
-                self.emit(f"{loc} = {rhs}")
+                typ = self.local_types.get(loc)
+                self.emit(f"{loc} = _coerce({rhs}, {typ!r})" if typ else f"{loc} = {rhs}")
                 return
             self.bare.add(name)
             self.emit(f"_v = {rhs}")
@@ -446,6 +519,41 @@ def _print(env, args, newline, stream, fmt):
         (sys.stderr if stream == "err" else sys.stdout).write(text + ("\n" if newline else ""))
 
 
+_CAST_BITS = {"int": 32, "long": 64, "short": 16, "byte": 8}
+
+
+def _cast(v, typ):
+    """A cast: narrowing primitive conversions wrap (long -> int) or saturate (double -> int) as in Java."""
+    bits = _CAST_BITS.get(typ)
+    if bits is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        if isinstance(v, float):
+            if v != v:
+                v = 0
+            else:
+                v = int(max(min(v, 9.3e18), -9.3e18))
+                v = max(min(v, hi if bits >= 32 else (1 << 31) - 1), lo if bits >= 32 else -(1 << 31))
+        v = ((int(v) - lo) % (1 << bits)) + lo
+    return coerce(v, typ)
+
+
+def _with_get(obj, name, env):
+    if isinstance(obj, R.JavaBean):
+        if name in type(obj)._field_names or (type(obj)._dynamic and name in obj.__dict__):
+            return getattr(obj, name)
+    elif isinstance(obj, dict):
+        if name in obj:
+            return obj[name]
+    return env[name]
+
+
+def _fcall_this(env, this, name, args):
+    f = env.get(name)
+    if f is not None:
+        return f(*args)
+    return R.call(this, name, args)
+
+
 def _throw(e):
     if isinstance(e, BaseException):
         raise e
@@ -469,7 +577,8 @@ def _modified(env, obj, props=None):
         hook(obj)
 
 
-_BASE_GLOBALS.update({"_print": _print, "_throw": _throw, "_catches": _catches, "_modified": _modified})
+_BASE_GLOBALS.update({"_print": _print, "_throw": _throw, "_catches": _catches, "_modified": _modified,
+                      "_with_get": _with_get, "_cast": _cast, "_fcall_this": _fcall_this})
 
 
 def _prescan_bare(node, out):
@@ -508,6 +617,8 @@ def _build(gen, body_lines, source, source_name, line, column, assigned):
     prologue = []
     if gen.uses_this:
         prologue.append("    _this = env.get('this')")
+        if gen.uses_this_dict:
+            prologue.append("    _td = getattr(_this, '__dict__', None) or _NODICT")
     if assigned or gen.bare:
         prologue.append("    _loc = {}")
     src = "def _compiled(env):\n" + "\n".join(prologue + body_lines) + "\n"
@@ -538,7 +649,8 @@ def compile_block(source, *, source_name="<block>", line=1, column=1, types=None
                   constraint=False, known_names=None, dialect="mvel"):
     p = Parser(source, source_name, line, column, dialect, False)
     tree = p.parse_block()
-    gen = _Gen(p, types=types, imports=imports, constraint=False, known_names=known_names, block=True)
+    gen = _Gen(p, types=types, imports=imports, constraint=False, known_names=known_names, block=True,
+               dialect=dialect)
     declared = set()
     _declared(tree, declared)
     bare = set()

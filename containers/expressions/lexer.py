@@ -50,6 +50,7 @@ class Lexer:
         self.base_line = line
         self.base_col = column
         self.dialect = dialect
+        self._after_minus = False
 
     def error(self, msg, line, col):
         raise ExpressionError(msg, *self.position(line, col), self.name)
@@ -103,6 +104,7 @@ class Lexer:
                 i = j
                 continue
             if c.isdigit() or (c == "." and i + 1 < n and s[i + 1].isdigit()):
+                self._after_minus = bool(out) and out[-1].is_op("-")
                 j, value = self._number(i, start_line, start_col)
                 out.append(Token("num", value, start_line, start_col, s[i:j]))
                 col += j - i
@@ -181,7 +183,7 @@ class Lexer:
         if is_float:
             return j, float(text)
         value = int(text)
-        if value > 2 ** 31 - 1:
+        if value > 2 ** 31 - 1 and not (value == 2 ** 31 and self._after_minus):  # -2147483648 is legal
             self.error(f"integer number too large: {text}", line, col)
         return j, value
 

@@ -6,7 +6,7 @@ import decimal
 import math
 import re
 
-from containers.values import (BigInteger, Byte, Char, Float, JavaBean, JavaSet, Long, Short,
+from containers.values import (BigInteger, Byte, Char, Float, JavaBean, JavaSet, LocalDateTime, Long, Short,
                                java_type_name, to_java_string)
 
 INT_MIN, INT_MAX = -(2 ** 31), 2 ** 31 - 1
@@ -97,6 +97,9 @@ def _char_num(v):
 
 
 def add(a, b):
+    if type(a) is int and type(b) is int:  # the common int + int path
+        r = a + b
+        return r if INT_MIN <= r <= INT_MAX else _wrap_int(r)
     if isinstance(a, str) and not isinstance(a, Char) or isinstance(b, str) and not isinstance(b, Char):
         return to_java_string(a) + to_java_string(b)
     a, b = _char_num(a), _char_num(b)
@@ -121,6 +124,9 @@ def _arith(a, b, op):
 
 
 def sub(a, b):
+    if type(a) is int and type(b) is int:
+        r = a - b
+        return r if INT_MIN <= r <= INT_MAX else _wrap_int(r)
     k, a, b = _arith(a, b, "-")
     if k == "dec":
         return _dec(a) - _dec(b)
@@ -128,6 +134,9 @@ def sub(a, b):
 
 
 def mul(a, b):
+    if type(a) is int and type(b) is int:
+        r = a * b
+        return r if INT_MIN <= r <= INT_MAX else _wrap_int(r)
     k, a, b = _arith(a, b, "*")
     if k == "dec":
         return _dec(a) * _dec(b)
@@ -157,7 +166,8 @@ def mod(a, b):
     if k in ("int", "long"):
         if b == 0:
             raise JavaException("java.lang.ArithmeticException", "/ by zero")
-        return _num_result(k, int(math.fmod(a, b)) if abs(a) < 2 ** 52 and abs(b) < 2 ** 52 else a - b * int(a / b))
+        r = abs(a) % abs(b)  # Java: the result takes the sign of the dividend
+        return _num_result(k, -r if a < 0 else r)
     if k == "dec":
         return _dec(a) % _dec(b)
     if b == 0:
@@ -191,6 +201,7 @@ def bitop(op, a, b):
 # equality and comparison
 
 _SIMPLE = frozenset((str, int, float, bool))
+_FAST_CMP = frozenset((str, int, float))
 
 
 def eq(a, b):
@@ -212,6 +223,9 @@ def eq(a, b):
         if isinstance(a, str) or isinstance(b, str):
             return str(a).lower() == str(b).lower()
         return a == b
+    if isinstance(a, _dt.date) and isinstance(b, str) or isinstance(b, _dt.date) and isinstance(a, str):
+        p = _cmpable(a, b)
+        return p is not None and p[0] == p[1]
     if isinstance(a, str) and _is_num(b) or isinstance(b, str) and _is_num(a):
         try:
             return decimal.Decimal(str(a)) == decimal.Decimal(str(b))
@@ -241,6 +255,12 @@ def _cmpable(a, b):
         return a, b
     if isinstance(a, _dt.date) and isinstance(b, _dt.date):
         return a, b
+    if isinstance(a, _dt.date) and isinstance(b, str):
+        lit = date_literal(b, a)
+        return None if lit is None else _cmpable(a, lit)
+    if isinstance(b, _dt.date) and isinstance(a, str):
+        lit = date_literal(a, b)
+        return None if lit is None else _cmpable(lit, b)
     if isinstance(a, str) and _is_num(b) or isinstance(b, str) and _is_num(a):
         try:
             return decimal.Decimal(str(a)), decimal.Decimal(str(b))
@@ -249,7 +269,32 @@ def _cmpable(a, b):
     return (a, b) if type(a) is type(b) else None
 
 
+_date_literals: dict = {}
+
+
+def date_literal(text, like):
+    """A DRL date literal ("01-Jan-2020", Drools' default drools.dateformat, or ISO) as a value like `like`."""
+    v = _date_literals.get(text, _MISSING)
+    if v is _MISSING:
+        v = None
+        for fmt in ("%d-%b-%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d-%b-%Y %H:%M"):
+            try:
+                v = _dt.datetime.strptime(text.strip(), fmt)
+                break
+            except ValueError:
+                continue
+        _date_literals[text] = v
+    if v is None:
+        return None
+    if isinstance(like, _dt.datetime):
+        return v.replace(tzinfo=like.tzinfo) if like.tzinfo is not None else v
+    return v.date()
+
+
 def lt(a, b):
+    t = type(a)
+    if t is type(b) and t in _FAST_CMP:
+        return a < b
     if a is None or b is None:
         return False
     p = _cmpable(a, b)
@@ -257,6 +302,9 @@ def lt(a, b):
 
 
 def le(a, b):
+    t = type(a)
+    if t is type(b) and t in _FAST_CMP:
+        return a <= b
     if a is None or b is None:
         return False
     p = _cmpable(a, b)
@@ -264,6 +312,9 @@ def le(a, b):
 
 
 def gt(a, b):
+    t = type(a)
+    if t is type(b) and t in _FAST_CMP:
+        return a > b
     if a is None or b is None:
         return False
     p = _cmpable(a, b)
@@ -271,6 +322,9 @@ def gt(a, b):
 
 
 def ge(a, b):
+    t = type(a)
+    if t is type(b) and t in _FAST_CMP:
+        return a >= b
     if a is None or b is None:
         return False
     p = _cmpable(a, b)
@@ -396,6 +450,11 @@ def getprop(o, name):
         return o.get(name)
     if o is None:
         raise NullPointerException(f"cannot read property '{name}' of null")
+    if isinstance(o, _dt.date):   # java.util.Date / LocalDate: `d.time` is getTime(), not Python's time()
+        try:
+            return _date_method(o, "get" + name[:1].upper() + name[1:], [])
+        except AttributeError:
+            pass
     try:
         return getattr(o, name)
     except AttributeError:
@@ -472,6 +531,30 @@ def setindex(o, i, v):
     return v
 
 
+def _format_f(v, flags, width, prec):
+    """%f as java.util.Formatter writes it: HALF_UP on the shortest decimal form (1.005 -> 1.01)."""
+    if v is None:
+        return "null"
+    digits = int(prec[1:]) if prec else 6
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        text = "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+    else:
+        d = v if isinstance(v, decimal.Decimal) else decimal.Decimal(repr(float(v)) if isinstance(v, float) else int(v))
+        d = d.quantize(decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP)
+        neg = d.is_signed() and d != 0
+        text = f"{abs(d):,.{digits}f}" if "," in flags else f"{abs(d):.{digits}f}"
+        sign = "-" if neg else ("+" if "+" in flags else (" " if " " in flags else ""))
+        if "(" in flags and neg:
+            text = "(" + text + ")"
+            sign = ""
+        if "0" in flags and width and "-" not in flags:
+            text = text.rjust(int(width) - len(sign), "0")
+        text = sign + text
+    if width:
+        text = text.ljust(int(width)) if "-" in flags else text.rjust(int(width))
+    return text
+
+
 def _str_format(fmt, *args):
     out = []
     it = iter(args)
@@ -496,7 +579,7 @@ def _str_format(fmt, *args):
                 elif conv == "d":
                     out.append((spec.replace(",", "") + "d") % v if "," not in (flags or "") else f"{v:,}")
                 elif conv == "f":
-                    out.append((spec + "f") % v)
+                    out.append(_format_f(v, flags or "", width, prec))
                 elif conv == "x":
                     out.append((spec + "x") % v)
                 elif conv == "b":
@@ -566,6 +649,12 @@ def _str_method(s, name, args):
         return (a > b) - (a < b)
     if name == "concat":
         return s + str(args[0])
+    if name == "repeat":
+        return s * args[0]
+    if name == "formatted":
+        return _str_format(s, *args)
+    if name == "strip":
+        return s.strip()
     if name in ("toString", "intern"):
         return s
     if name == "hashCode":
@@ -724,6 +813,45 @@ def _num_method(v, name, args):
     raise AttributeError(name)
 
 
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def _millis(d):
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=_dt.timezone.utc)
+    return (d - _EPOCH) // _dt.timedelta(milliseconds=1)
+
+
+def _date_method(d, name, args):
+    """java.util.Date (an aware datetime) and java.time.LocalDate/LocalDateTime basics."""
+    if name in ("before", "isBefore"):
+        return lt(d, args[0])
+    if name in ("after", "isAfter"):
+        return gt(d, args[0])
+    if name == "compareTo":
+        a, b = _cmpable(d, args[0]) or (d, args[0])
+        return (a > b) - (a < b)
+    if name in ("equals", "isEqual"):
+        return eq(d, args[0])
+    if name == "toString":
+        return to_java_string(d)
+    if isinstance(d, _dt.datetime) and not isinstance(d, LocalDateTime):   # java.util.Date
+        if name == "getTime":
+            return Long(_millis(d))
+        raise AttributeError(name)
+    if name == "getYear":
+        return d.year
+    if name == "getMonthValue":
+        return d.month
+    if name == "getDayOfMonth":
+        return d.day
+    if name == "plusDays":
+        return d + _dt.timedelta(days=int(args[0]))
+    if name == "minusDays":
+        return d - _dt.timedelta(days=int(args[0]))
+    raise AttributeError(name)
+
+
 def call(o, name, args):
     """obj.name(args) with Java library behaviour for strings, numbers, lists and maps."""
     if o is None:
@@ -743,6 +871,11 @@ def call(o, name, args):
     elif _is_num(o):
         try:
             return _num_method(o, name, args)
+        except AttributeError:
+            pass
+    elif isinstance(o, _dt.date):
+        try:
+            return _date_method(o, name, args)
         except AttributeError:
             pass
     elif isinstance(o, dict):
