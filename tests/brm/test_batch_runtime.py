@@ -417,3 +417,21 @@ def test_two_gunicorn_workers_share_one_working_memory(tmp_path, db):
         log.close()
         if schema:
             drop_pg_schema(schema)
+
+
+@pytest.mark.xfail(strict=True, reason="GetObjectsCommand adds a result only under its out-identifier; brm.py "
+                   "files it under 'objects' when there is none")
+def test_get_objects_without_out_identifier_adds_no_result(counter):
+    r = results(counter, "counter", "json", [Command("insert", object=item(counter, "x")),
+                                             Command("get-objects")])
+    assert r.results == {}
+
+
+@pytest.mark.xfail(strict=True, reason="Drools writes an event's handle with format version 5 (EventFactHandle); "
+                   "containers/rules' FactHandle.external_form always starts with 0")
+def test_event_fact_handles_have_format_version_5(client):
+    drl = "package org.example.ev\ndeclare Tick\n    @role(event)\n    n : int\nend\nrule \"t\" when Tick() then end\n"
+    deploy(client, "events", {"org/example/ev/rules.drl": drl})
+    r = results(client, "events", "json", [Command("insert", object=bean(client, "events", "org.example.ev.Tick", n=1),
+                                                   out_identifier="t")])
+    assert r.facts["t"].external_form.startswith("5:")
