@@ -20,7 +20,7 @@ _BUILTIN = {
                "max_body_bytes": 100 * 1024 * 1024, "controllers": []},
     "database": {"url": ""},
     "home": "./var",
-    "extensions": ["KieServer", "BRM", "BPM", "Tasks", "Jobs", "DMN"],
+    "extensions": ["KieServer", "BRM", "BPM", "Tasks", "Queries", "Jobs", "DMN"],
     "executor": {"enabled": True},
     # used only when no configuration file is found: the KIE docs' default user
     "users": {"kieserver": {"password": "pbkdf2_sha256$120000$a2llc2VydmVyLWRlZmF1bHQ=$"

@@ -65,6 +65,7 @@ KNOWN = {
     "DMN": "kieserver.ext.dmn:DmnExtension",
     "Jobs": "kieserver.executor.extension:JobsExtension",
     "Tasks": "kieserver.ext.tasks:TasksExtension",
+    "Queries": "kieserver.ext.queries:QueriesExtension",
 }
 
 
