@@ -1353,9 +1353,10 @@ _NI_CLASSES = {
 }
 
 
-def _coerce_in(value, java_type):
+def _coerce_in(value, java_type, name=None):
     """Type conversion of a value entering a typed variable (jBPM validateVariable + the team rule:
-    numbers and strings are converted to the declared Java type)."""
+    numbers and strings are converted to the declared Java type; a string that is no such value is
+    refused with VariableViolationError when the variable is named)."""
     if value is None or java_type in _OBJECT_TYPES:
         return value
     base = java_type.split("<", 1)[0]
@@ -1363,7 +1364,13 @@ def _coerce_in(value, java_type):
         if isinstance(value, str) and base not in ("java.lang.String", "String"):
             if base in _NUMERIC_TYPES or base in ("java.lang.Boolean", "Boolean", "boolean", "java.util.Date",
                                                   "Date", "java.lang.Character", "Character"):
-                return coerce(value, base)
+                try:
+                    return coerce(value, base)
+                except (ConversionError, ValueError, TypeError, ArithmeticError) as e:
+                    if name is None:
+                        raise
+                    raise VariableViolationError(
+                        f"Variable '{name}' of type {java_type}: cannot convert '{value}' ({e})") from None
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool) and base in _NUMERIC_TYPES:
             return coerce(value, base)
@@ -1544,7 +1551,7 @@ class ProcessInstance(_ContainerMixin):
         decl = owner.node.find_variable(name) if isinstance(owner, CompositeNodeInstance) and \
             not isinstance(owner, _ForEachIteration) else None
         if coerce_type and decl is not None:
-            value = _coerce_in(value, decl.type)
+            value = _coerce_in(value, decl.type, name)
         self._check_readonly(name, old, value, decl)
         self._variable_event(owner, name, old, value, local=True)
         scope[name] = value
@@ -1556,7 +1563,7 @@ class ProcessInstance(_ContainerMixin):
             return
         decl = self.definition.find_variable(name)
         if coerce_type and decl is not None:
-            value = _coerce_in(value, decl.type)
+            value = _coerce_in(value, decl.type, name)
         self._check_readonly(name, old, value, decl)
         self._variable_event(self, name, old, value)
         self.variables[name] = value

@@ -138,105 +138,97 @@ def _split_ids(v):
 
 
 # ==============================================================================================
-# the engine, seen through one small adapter (containers/processes is evolving: keep its API here)
+# the engine (containers/bpmn: jBPM 7 node instance semantics), seen through one small adapter
 
-from containers import processes as engine  # noqa: E402
-
-_JBPM_TYPES = {
-    "startEvent": "StartNode", "endEvent": "EndNode", "scriptTask": "ActionNode", "userTask": "HumanTaskNode",
-    "task": "WorkItemNode", "serviceTask": "WorkItemNode", "sendTask": "WorkItemNode",
-    "receiveTask": "WorkItemNode", "manualTask": "WorkItemNode", "businessRuleTask": "RuleSetNode",
-    "intermediateCatchEvent": "EventNode", "intermediateThrowEvent": "ActionNode",
-    "boundaryEvent": "BoundaryEventNode", "subProcess": "CompositeContextNode", "callActivity": "SubProcessNode",
-    "adHocSubProcess": "DynamicNode", "eventBasedGateway": "Split",
-}
+from containers import bpmn as engine  # noqa: E402
+from containers.bpmn import SubProcessResult  # noqa: E402
+from containers.bpmn.model import (BoundaryEventNode, CompositeContextNode, ForEachNode, HumanTaskNode,  # noqa: E402
+                                   StartNode, SubProcessNode, TimerNode, WorkItemNode)
 
 
 def _parse(text, source_name):
-    parse_one = getattr(engine, "parse_process", None)
-    if parse_one is not None and not hasattr(engine, "parse_processes"):
-        d = parse_one(text, source_name)
-        return d if isinstance(d, list) else [d]
     return engine.parse_processes(text, source_name)
 
 
 def _nodes(defn):
-    nodes = defn.nodes
-    return list(nodes.values()) if isinstance(nodes, dict) else list(nodes)
+    """Every node (embedded ones too), in jBPM's order."""
+    return list(defn.node_list) if defn.node_list else list(defn.all_nodes.values())
 
 
 def _node(defn, node_id):
-    nodes = defn.nodes
-    if isinstance(nodes, dict):
-        return nodes.get(node_id)
-    for n in nodes:
-        if n.id == node_id:
-            return n
-    return None
+    return defn.node(node_id) if node_id is not None else None
 
 
 def _node_num(defn, node_id):
     n = _node(defn, node_id)
-    num = getattr(n, "num", None) if n is not None else None
-    if num:
-        return int(num)
-    ids = [x.id for x in _nodes(defn)]
-    return ids.index(node_id) + 1 if node_id in ids else None
+    return int(n.num) if n is not None and n.num else None
 
 
 def _jbpm_type(node, kind=None):
-    t = getattr(node, "jbpm_type", None) if node is not None else None
-    if t:
-        return t
-    kind = kind or (getattr(node, "kind", None) if node is not None else None)
-    if kind in ("exclusiveGateway", "inclusiveGateway", "parallelGateway"):
-        d = (getattr(node, "direction", None) or "").lower()
-        if d == "converging" or (node is not None and len(node.incoming) > 1 and len(node.outgoing) <= 1):
-            return "Join"
-        return "Split"
-    if kind == "intermediateCatchEvent" and node is not None and getattr(node, "timer", None):
-        return "TimerNode"
-    if kind == "endEvent" and node is not None and getattr(node, "error", None):
-        return "FaultNode"
-    return _JBPM_TYPES.get(kind, kind or "Node")
+    return node.jbpm_type if node is not None else (kind or "Node")
+
+
+def _java_simple(t):
+    """jBPM's ProcessDescriptor reports variable types as declared (structureRef)."""
+    return t or "java.lang.Object"
 
 
 def _variables_of(defn):
     """name -> declared type, as jBPM's ProcessDescriptor.getInputs (the itemDefinition structureRef)."""
-    v = defn.variables
-    if isinstance(v, dict):
-        return dict(v)
-    return {x.name: getattr(x, "item_subject_ref", None) or x.type for x in v}
+    return {v.name: _java_simple(v.type) for v in defn.variables}
 
 
 def _signal_starts(defn):
-    """[(signal name, start node id, variable receiving the event)] for signal/message start events."""
-    out = []
-    starts = defn.start_nodes() if callable(getattr(defn, "start_nodes", None)) else defn.start_nodes
-    for n in starts:
-        sig = getattr(n, "signal", None)
-        if sig:
-            out.append((sig, n.id, getattr(n, "event_output", None)))
-        msg = getattr(n, "message", None)
-        if msg and not sig:
-            out.append((f"Message-{msg}", n.id, getattr(n, "event_output", None)))
-        for t in getattr(n, "triggers", None) or []:
-            if getattr(t, "event_type", None):
-                out.append((t.event_type, n.id, getattr(n, "trigger_mapping", None)))
-    return out
+    """[(event type, start node)] for signal/message start events of the process level."""
+    return list(defn.signal_start_events().items())
 
 
 class _Hooks:
-    """What the service lends the engine while an instance runs."""
+    """What the service lends the engine while an instance runs (its Environment)."""
 
-    def __init__(self, service, kc, pid):
-        self.service, self.kc, self.pid = service, kc, pid
+    def __init__(self, service, rt, pid):
+        self.service, self.rt, self.kc, self.pid = service, rt, rt.kc, pid
 
     def new_work_item_id(self):
         given = _next_id("workitemid", _WI_MAX)
         made = fast_insert(WorkItemInfo, {**given, "name": "", "processinstanceid": self.pid, "state": 0,
                                           "creationdate": _utcnow()})
         return given.get("workitemid") or made
+
+    def allocate(self, kind):
+        if kind == "work_item":
+            return self.new_work_item_id()
+        return None      # timers: per-instance counters; process instances: the service gives the id
+
+    def start_subprocess(self, parent, ni, process_id, variables, independent, wait, correlation_key):
+        """Call activity: the child starts in this transaction (its own row, parent id set)."""
+        defn = self.rt.definitions.get(process_id)
+        if defn is None:
+            raise engine.ProcessRuntimeError(f"Could not find process {process_id}", parent, ni)
+        child = self.service._start(self.rt, defn, variables, parent.initiator, None, None, parent.id,
+                                    parent_niid=ni.id, signal_completion=bool(wait))
+        inst = child.inst
+        if inst.state in (COMPLETED, ABORTED):
+            return SubProcessResult(child.pid, inst.state, dict(inst.variables), inst.outcome, inst.fault_data)
+        return SubProcessResult(child.pid)
+
+    def abort_subprocess(self, parent, child_id):
+        try:
+            self.service.abort(self.kc.container_id, int(child_id))
+        except ProcessServiceError as e:
+            log.info("Sub-process %s of %s not aborted: %s", child_id, parent.id, e.message)
+
+    def fire_ruleflow_group(self, group, inst, ni, inputs):
+        fire = getattr(self.service.server, "fire_ruleflow_group", None)
+        if fire is not None:
+            return fire(self.kc.container_id, group, inputs)
+        return None
+
+    def environment(self):
+        return engine.Environment(handlers=self.rt.handlers, allocate_id=self.allocate,
+                                  start_subprocess=self.start_subprocess, abort_subprocess=self.abort_subprocess,
+                                  fire_ruleflow_group=self.fire_ruleflow_group,
+                                  deployment_id=self.kc.container_id)
 
 
 _PII_FIELDS = list(ProcessInstanceInfo._meta.sorted_fields)
@@ -261,29 +253,23 @@ def _next_id(column, sql):
     return {column: (row[0] or 0) + 1 if row else 1}
 
 
-def _new_instance(rt, defn, pid, hooks):
-    inst = engine.ProcessInstance(defn, pid, rt.kc.types, rt.handlers)
-    inst.new_work_item_id = hooks.new_work_item_id
-    return inst
-
-
 def _restore_instance(rt, defn, pid, state, hooks):
-    inst = engine.ProcessInstance.from_state(defn, pid, state, rt.kc.types, rt.handlers)
-    inst.new_work_item_id = hooks.new_work_item_id
-    return inst
+    if not state:
+        raise EngineError(f"Process instance {pid} has no saved state")
+    return engine.ProcessInstance.from_state(defn, state, env=hooks.environment())
 
 
 def _drain(inst):
-    events = inst.events
-    inst.events = []
-    return events
+    return inst.drain_events()
 
 
-def _engine_call(fn, *args):
+def _engine_call(fn, *args, **kw):
     try:
-        return fn(*args)
-    except engine.ProcessError as e:
+        return fn(*args, **kw)
+    except engine.ProcessRuntimeError as e:
         raise EngineError(str(e)) from None
+    except KeyError as e:
+        raise EngineError(str(e.args[0]) if e.args else "not found") from None
 
 
 # ==============================================================================================
@@ -302,6 +288,7 @@ class BpmRuntime:
                 for d in _parse(text, path):
                     if d.id in self.definitions:
                         errors.append(f"{path}: process id {d.id} is defined twice")
+                    d.types = kc.types
                     self.definitions[d.id] = d
             except engine.ProcessParseError as e:
                 errors.append(str(e))
@@ -309,12 +296,12 @@ class BpmRuntime:
                 errors.append(f"{path}: not UTF-8 ({e})")
         if errors:
             raise ContainerSetupError(["Error while creating process definitions"] + errors)
-        self.handlers = dict(getattr(engine, "BUILTIN_HANDLERS", {}) or {})
+        self.handlers = engine.default_handlers(out=_stdout)
         self.handlers.update(_descriptor_handlers(kc.kjar, self.handlers))
         self.signal_starts = {}
         for d in self.definitions.values():
-            for name, node_id, var in _signal_starts(d):
-                self.signal_starts.setdefault(name, []).append((d, node_id, var))
+            for name, node in _signal_starts(d):
+                self.signal_starts.setdefault(name, []).append((d, node))
         self._described = {}
 
     @property
@@ -331,13 +318,18 @@ class BpmRuntime:
         self._described.clear()
 
 
+def _stdout(text):
+    log.info("%s", text)
+
+
 # work item handler classes of jBPM whose behaviour the engine's built-in handlers reproduce
-_KNOWN_HANDLER_CLASSES = {"SystemOutWorkItemHandler": "SystemOut", "DoNothingWorkItemHandler": "DoNothing"}
+_KNOWN_HANDLER_CLASSES = {"SystemOutWorkItemHandler": "SystemOut", "DoNothingWorkItemHandler": "DoNothing",
+                          "RESTWorkItemHandler": "Rest", "EmailWorkItemHandler": "Email"}
 
 
 def _descriptor_handlers(kjar, builtins):
     """Work item handlers named in META-INF/kie-deployment-descriptor.xml that this server can run
-    (SystemOut/Log, DoNothing); any other handler class leaves its work items pending, to be
+    (SystemOut/Log, DoNothing, Rest, Email); any other handler class leaves its work items pending, to be
     completed over REST."""
     data = getattr(kjar, "descriptor", None) or kjar.files.get("META-INF/kie-deployment-descriptor.xml")
     if not data:
@@ -373,34 +365,32 @@ def _describe(defn):
     """What the definition endpoints report (jBPM's ProcessDescriptor)."""
     user_tasks, entities, service_tasks, subprocesses, nodes, timers = [], {}, {}, [], [], []
     for n in _nodes(defn):
-        kind = getattr(n, "kind", None)
-        jtype = _jbpm_type(n, kind)
-        num = _node_num(defn, n.id)
+        jtype = _jbpm_type(n)
+        num = n.num
         nodes.append(P.NodeDefinition(id=Long(num or 0), name=n.name or "", unique_id=n.id, type=jtype))
         params = _static_params(n)
-        if jtype == "HumanTaskNode":
+        if isinstance(n, HumanTaskNode):
             actors = _split_ids(params.get("ActorId")) + _split_ids(params.get("GroupId"))
             entities[n.name or ""] = actors
             user_tasks.append(P.UserTaskDefinition(
-                id=str(num or n.id), name=n.name or "", priority=_int(params.get("Priority"), 0),
+                id=n.id, name=n.name or "", priority=_int(params.get("Priority"), 0),
                 comment=str(params.get("Comment") or ""), created_by=str(params.get("CreatedBy") or ""),
                 skippable=str(params.get("Skippable")).lower() == "true", form_name=params.get("TaskName"),
                 associated_entities=actors, task_inputs=_io_types(n, "in"), task_outputs=_io_types(n, "out")))
-        elif jtype == "WorkItemNode":
-            name = getattr(n, "work_name", None) or getattr(n, "task_name", None)
-            if name:
-                service_tasks[n.name or ""] = name
-        elif jtype == "SubProcessNode":
-            called = getattr(n, "called_element", None) or getattr(n, "process_id", None)
+        elif isinstance(n, WorkItemNode):
+            if n.work_name:
+                service_tasks[n.name or ""] = n.work_name
+        elif isinstance(n, SubProcessNode):
+            called = n.called_element or n.process_name
             if called and called not in subprocesses:
                 subprocesses.append(called)
         timer = getattr(n, "timer", None)
-        if timer:
+        if timer is not None and isinstance(n, (TimerNode, BoundaryEventNode, StartNode)):
             timers.append(P.TimerDefinition(id=Long(len(timers) + 1), node_name=n.name or "", unique_id=n.id,
                                             node_id=Long(num or 0)))
     tags = {}
-    for v in (defn.variables if not isinstance(defn.variables, dict) else []):
-        if getattr(v, "tags", None):
+    for v in defn.variables:
+        if v.tags:
             tags[v.name] = list(v.tags)
     return {"variables": _variables_of(defn), "user_tasks": user_tasks, "entities": entities,
             "service_tasks": service_tasks, "subprocesses": subprocesses, "nodes": nodes, "timers": timers,
@@ -416,26 +406,12 @@ def _int(v, default):
 
 def _static_params(node):
     """Constant work item parameters of a node (assignments), by data input name."""
-    out = {}
-    params = getattr(node, "parameters", None)
-    if isinstance(params, dict):
-        out.update(params)
-    inputs = getattr(node, "inputs", None)
-    if isinstance(inputs, dict):
-        for name, v in inputs.items():
-            if isinstance(v, tuple) and len(v) == 2 and v[0] == "const":
-                out.setdefault(name, v[1])
-    if getattr(node, "kind", None) == "userTask" or getattr(node, "jbpm_type", None) == "HumanTaskNode":
-        out.setdefault("TaskName", out.get("TaskName"))
-    return out
+    return dict(getattr(node, "parameters", None) or {})
 
 
 def _io_types(node, direction):
-    got = getattr(node, "data_inputs" if direction == "in" else "data_outputs", None)
-    if isinstance(got, dict) and got:
-        return {k: str(v) for k, v in got.items()}
-    names = getattr(node, "inputs" if direction == "in" else "outputs", None) or {}
-    return {k: "Object" for k in names}
+    got = node.data_inputs if direction == "in" else node.data_outputs
+    return {k: str(v or "Object") for k, v in (got or {}).items()}
 
 
 # ==============================================================================================
@@ -462,6 +438,7 @@ class ProcessService:
     def __init__(self, server):
         self.server = server
         self._lock = threading.RLock()
+        self._local = threading.local()
 
     # ------------------------------------------------------------------------------ lifecycle
     def start(self):
@@ -580,7 +557,7 @@ class ProcessService:
         if defn is None:
             raise EngineError(f"Process definition {row.processid} is no longer in container {cid}")
         blob = load_state(row.processinstancebytearray, rt.kc.types)
-        hooks = _Hooks(self, rt.kc, pid)
+        hooks = _Hooks(self, rt, pid)
         inst = _restore_instance(rt, defn, pid, blob.get("engine") or {}, hooks)
         env = blob.get("svc") or {}
         return _Run(rt, defn, row, inst, env, hooks, user)
@@ -590,13 +567,20 @@ class ProcessService:
         cid = self.resolve_container(container_id, pid)
         for attempt in range(3):
             try:
-                with self._tx():
-                    run = self._open(cid, pid, user)
-                    if run.inst.state != ACTIVE and run.inst.state != SUSPENDED:
-                        raise ProcessInstanceNotFound(pid)
-                    result = _engine_call(fn, run)
-                    self._flush(run)
-                    return result
+                busy = self._busy()
+                mine = pid not in busy
+                busy.add(pid)
+                try:
+                    with self._tx():
+                        run = self._open(cid, pid, user)
+                        if run.inst.state != ACTIVE and run.inst.state != SUSPENDED:
+                            raise ProcessInstanceNotFound(pid)
+                        result = _engine_call(fn, run)
+                        self._flush(run)
+                        return result
+                finally:
+                    if mine:
+                        busy.discard(pid)
             except _VersionConflict:
                 if attempt == 2:
                     raise EngineError(f"Process instance {pid} was changed concurrently") from None
@@ -613,74 +597,58 @@ class ProcessService:
         cid = rt.kc.container_id
         defn = run.defn
         node_logs, var_logs = [], []
-        enter_by_niid = {}
-        work_item_niid = {}
-        open_items = run.env.setdefault("wi", {})    # node instance id -> its work item (for the exit log)
         while True:
             events = _drain(inst)
             if not events:
                 break
             for e in events:
-                k = e.get("kind")
-                if k in ("node_enter", "node_exit", "node_aborted"):
-                    node = _node(defn, e.get("node_id"))
-                    niid = e.get("niid")
-                    typ = {"node_enter": NODE_ENTER, "node_exit": NODE_EXIT}.get(k, NODE_ABORTED)
-                    wid = e.get("work_item_id") or work_item_niid.get(niid)
-                    if wid is None and typ != NODE_ENTER:
-                        wid = open_items.pop(str(niid), None)
-                    row = {"connection": e.get("connection"), "log_date": now, "externalid": cid,
-                           "nodeid": e.get("node_id"), "nodeinstanceid": str(niid), "nodename": e.get("node_name") or "",
-                           "nodetype": e.get("node_type_jbpm") or _jbpm_type(node, e.get("node_type")),
-                           "processid": defn.id, "processinstanceid": run.pid, "slacompliance": 0, "type": typ,
-                           "workitemid": wid,
-                           "nodecontainerid": e.get("container_id"), "referenceid": e.get("reference_id")}
-                    node_logs.append(row)
-                    if typ == NODE_ENTER:
-                        enter_by_niid[niid] = row
+                k = e.get("type")
+                if k == "node":
+                    node_logs.append({
+                        "connection": e.get("connection"), "log_date": now, "externalid": cid,
+                        "nodeid": e.get("node_id"), "nodeinstanceid": str(e.get("node_instance_id")),
+                        "nodename": e.get("node_name") or "", "nodetype": e.get("node_type") or "Node",
+                        "processid": defn.id, "processinstanceid": run.pid, "slacompliance": 0,
+                        "type": e.get("log_type"), "workitemid": e.get("work_item_id"),
+                        "nodecontainerid": e.get("node_container_id"), "referenceid": e.get("reference_id")})
                 elif k == "variable":
-                    name = e.get("name")
-                    var_logs.append({"log_date": now, "externalid": cid, "oldvalue": _log_str(e.get("old")),
+                    var_logs.append({"log_date": now, "externalid": cid, "oldvalue": _log_str(e.get("old_value")),
                                      "processid": defn.id, "processinstanceid": run.pid,
-                                     "value": _log_str(e.get("new")), "variableid": name,
-                                     "variableinstanceid": e.get("instance_id") or name})
-                elif k == "work_item":
-                    wid = e["work_item_id"]
-                    niid = e.get("niid")
-                    work_item_niid[niid] = wid
-                    open_items[str(niid)] = wid
-                    if niid in enter_by_niid and enter_by_niid[niid]["workitemid"] is None:
-                        enter_by_niid[niid]["workitemid"] = wid
+                                     "value": _log_str(e.get("new_value")), "variableid": e.get("variable_id"),
+                                     "variableinstanceid": e.get("variable_instance_id")})
+                elif k == "work_item_created":
+                    wi = e["work_item"]
+                    wid = wi["id"]
                     fast_execute('UPDATE "workiteminfo" SET "name" = ? WHERE "workitemid" = ?',
-                                 (clip(e.get("name") or ""), wid))
-                    if e.get("name") == HUMAN_TASK:
-                        self._create_task(run, e)
+                                 (clip(wi.get("name") or ""), wid))
+                    if wi.get("name") == HUMAN_TASK and wid in inst.work_items:
+                        self._create_task(run, wid, wi, e)
                 elif k == "work_item_completed":
                     fast_execute('DELETE FROM "workiteminfo" WHERE "workitemid" = ?', (e["work_item_id"],))
-                elif k == "work_item_aborted":
+                elif k in ("work_item_aborted", "work_item_cancelled"):
                     wid = e["work_item_id"]
                     fast_execute('DELETE FROM "workiteminfo" WHERE "workitemid" = ?', (wid,))
                     tasks = self.server.human_tasks
                     if tasks is not None and not run.ended:
                         tasks.exit_task_of_work_item(wid)
-                elif k in ("timer", "timer_scheduled"):
+                elif k == "timer_scheduled":
                     self._schedule_timer(run, e)
                 elif k == "timer_cancelled":
                     self._cancel_timer(run, e.get("timer_id"))
                 elif k == "async":
                     self._schedule_async(run, e)
-                elif k == "state":
-                    self._state_changed(run, e.get("state"), now, e.get("outcome"))
+                elif k == "process_state":
+                    self._state_changed(run, e.get("status"), now, e.get("outcome"))
                 elif k == "signal":
                     scope = (e.get("scope") or "").lower()
-                    if scope in ("project", "external"):
-                        run.env.setdefault("broadcast", []).append([e.get("signal"), e.get("event")])
+                    if scope in ("default", "project", "external"):
+                        run.env.setdefault("broadcast", []).append([e.get("signal"), e.get("data")])
         if node_logs:
             fast_insert_many(NodeInstanceLog, node_logs)
         if var_logs:
             fast_insert_many(VariableInstanceLog, var_logs)
         if run.ended:
-            self._log_cancelled_nodes(run, now)
+            self._after_end(run)
             return
         waiting = sorted(set(inst.available_signals()))
         if waiting != run.env.get("events", [] if run.new else None):
@@ -701,20 +669,29 @@ class ProcessService:
             for name, event in broadcast:
                 self._signal_container(cid, name, event, exclude=run.pid)
 
-    def _log_cancelled_nodes(self, run: _Run, now):
-        """Node instances still waiting when the instance ended (abort, terminate) are logged as
-        cancelled (NodeInstanceLog.type 2, ABORTED), as jBPM logs a cancelled node instance."""
-        rows = fast_execute(
-            'SELECT "nodeinstanceid", MAX("nodeid"), MAX("nodename"), MAX("nodetype"), MAX("workitemid"), '
-            'MAX("connection") FROM "nodeinstancelog" WHERE "processinstanceid" = ? GROUP BY "nodeinstanceid" '
-            'HAVING MAX("type") = 0 ORDER BY MIN("id")', (run.pid,)).fetchall()
-        if rows:
-            cid = run.rt.kc.container_id
-            fast_insert_many(NodeInstanceLog, [
-                {"connection": conn, "log_date": now, "externalid": cid, "nodeid": nid, "nodeinstanceid": niid,
-                 "nodename": name, "nodetype": ntype, "processid": run.defn.id, "processinstanceid": run.pid,
-                 "slacompliance": 0, "type": NODE_ABORTED, "workitemid": wid, "nodecontainerid": None,
-                 "referenceid": None} for niid, nid, name, ntype, wid, conn in rows])
+    def _after_end(self, run: _Run):
+        """The instance ended in this transaction: broadcast what it threw, then tell a waiting parent."""
+        cid = run.rt.kc.container_id
+        for name, event in run.env.pop("broadcast", None) or []:
+            self._signal_container(cid, name, event, exclude=run.pid)
+        inst = run.inst
+        parent = inst.parent_instance_id
+        if inst.signal_completion and parent not in (None, -1) and parent not in self._busy():
+            state, variables, outcome, fault = inst.state, dict(inst.variables), inst.outcome, inst.fault_data
+
+            def notify(prun):
+                prun.inst.subprocess_completed(run.pid, state, variables, outcome, fault)
+            try:
+                self._operate(cid, parent, notify)
+            except ProcessInstanceNotFound:
+                pass
+
+    def _busy(self):
+        """Ids of the instances this thread is running now (a parent waiting on its child's hook)."""
+        b = getattr(self._local, "busy", None)
+        if b is None:
+            b = self._local.busy = set()
+        return b
 
     def _state_changed(self, run: _Run, state, now, outcome=None):
         if state is None:
@@ -736,9 +713,6 @@ class ProcessService:
             for job in (run.env.get("timers") or {}).values():
                 self._cancel_job(job)
             self._delete_runtime([run.pid], keys=bool(run.row.correlationkey))
-            parent = run.inst.parent_id if hasattr(run.inst, "parent_id") else None
-            if parent not in (None, -1) and hasattr(run.inst, "variables"):
-                run.env["notify_parent"] = parent
 
     def _delete_runtime(self, pids, keys=True):
         if keys:
@@ -754,20 +728,21 @@ class ProcessService:
             fast_execute('DELETE FROM "processinstanceinfo" WHERE "instanceid" = ?', (pid,))
 
     # ------------------------------------------------------------------------------ human tasks
-    def _create_task(self, run: _Run, e):
+    def _create_task(self, run: _Run, wid, wi, e):
         tasks = self.server.human_tasks
         if tasks is None:
             return     # no task service: the work item stays pending, completable over REST
-        params = dict(e.get("params") or {})
+        params = dict(wi.get("parameters") or {})
+        node_name = wi.get("node_name")
         inst = run.inst
         comment = params.get("Comment")
         description = params.get("Description")
         skippable = params.get("Skippable")
         spec = HumanTaskSpec(
             container_id=run.rt.kc.container_id, process_instance_id=run.pid, process_id=run.defn.id,
-            work_item_id=e["work_item_id"], node_instance_id=e.get("niid"),
-            node_name=params.get("NodeName") or e.get("node_name"),
-            name=params.get("NodeName") or e.get("node_name"),
+            work_item_id=wid, node_instance_id=e.get("node_instance_id"),
+            node_name=params.get("NodeName") or node_name,
+            name=params.get("NodeName") or node_name,
             subject=str(comment) if comment is not None else None,
             description=str(description if description is not None else comment) if (description or comment) is not None else None,
             form_name=params.get("TaskName"),
@@ -835,7 +810,7 @@ class ProcessService:
             if str(timer_id) not in timers:
                 return False
             timers.pop(str(timer_id), None)
-            return run.inst.trigger_timer(int(timer_id) if isinstance(timer_id, int) else timer_id)
+            return run.inst.trigger_timer(_int(timer_id, timer_id))
         try:
             return self._operate(container_id, pid, fire)
         except ProcessInstanceNotFound:
@@ -843,7 +818,7 @@ class ProcessService:
 
     def continue_async(self, container_id, pid, token):
         try:
-            return self._operate(container_id, pid, lambda run: run.inst.continue_async(token))
+            return self._operate(container_id, pid, lambda run: getattr(run.inst, "continue_async")(token))
         except ProcessInstanceNotFound:
             return False
 
@@ -861,13 +836,15 @@ class ProcessService:
                     raise EngineError(f"Node with id {n} not found in process {process_id}")
         try:
             with self._tx():
-                return self._start(rt, defn, variables, initiator, correlation_key, node_ids, parent_id)
+                return self._start(rt, defn, variables, initiator, correlation_key, node_ids, parent_id).pid
         except peewee.IntegrityError as e:
             if correlation_key:
                 raise CorrelationKeyExists(_key_conflict_message(correlation_key)) from None
             raise EngineError(f"Could not store process instance: {e}") from None
 
-    def _start(self, rt, defn, variables, initiator, correlation_key, node_ids, parent_id, event_var=None):
+    def _start(self, rt, defn, variables, initiator, correlation_key, node_ids, parent_id, parent_niid=None,
+               signal_completion=False, trigger=None, trigger_event=None):
+        """Create, start and store one instance (in the caller's transaction); the _Run."""
         now = _utcnow()
         cid = rt.kc.container_id
         given = _next_id("instanceid", _PI_MAX)
@@ -890,19 +867,24 @@ class ProcessService:
         row = ProcessInstanceInfo(instanceid=pid, processid=defn.id, deploymentid=cid, state=ACTIVE,
                                   startdate=now, lastmodificationdate=now, initiator=initiator,
                                   correlationkey=correlation_key, optlock=0)
-        hooks = _Hooks(self, rt.kc, pid)
-        inst = _new_instance(rt, defn, pid, hooks)
-        if parent_id is not None and hasattr(inst, "parent_id"):
-            inst.parent_id = parent_id
-        run = _Run(rt, defn, row, inst, {}, hooks, initiator, new=True)
-        _engine_call(inst.start, dict(variables or {}), initiator, correlation_key, list(node_ids or []) or None)
-        # the variables given at start are logged as jBPM logs them (old value "")
-        logged = {e.get("name") for e in inst.events if e.get("kind") == "variable"}
-        first = [{"kind": "variable", "name": k, "old": None, "new": v}
-                 for k, v in inst.variables.items() if v is not None and k not in logged and k in (variables or {})]
-        inst.events[1:1] = first
-        self._flush(run)
-        return pid
+        hooks = _Hooks(self, rt, pid)
+        busy = self._busy()
+        busy.add(pid)
+        try:
+            inst = _engine_call(engine.start_process, defn, dict(variables or {}), initiator=initiator,
+                                correlation_key=correlation_key, start_node_ids=list(node_ids or []) or None,
+                                env=hooks.environment(), instance_id=pid,
+                                parent_instance_id=parent_id if parent_id is not None else -1,
+                                parent_node_instance_id=parent_niid, signal_completion=signal_completion,
+                                trigger=trigger, trigger_event=trigger_event)
+            if inst.description and inst.description != (defn.name or defn.id):
+                fast_execute('UPDATE "processinstancelog" SET "processinstancedescription" = ? '
+                             'WHERE "processinstanceid" = ?', (clip(str(inst.description)), pid))
+            run = _Run(rt, defn, row, inst, {}, hooks, initiator, new=True)
+            self._flush(run)
+        finally:
+            busy.discard(pid)
+        return run
 
     def compute_process_outcome(self, container_id, process_id, variables=None, initiator=None):
         """Run a straight-through process in memory and return its variables (nothing is stored)."""
@@ -911,9 +893,9 @@ class ProcessService:
         defn = self.definition(rt, process_id)
         if self._record(cid).status != "STARTED":
             raise DeploymentNotActive(cid)
-        inst = engine.ProcessInstance(defn, -1, rt.kc.types, rt.handlers)
-        inst.new_work_item_id = None
-        _engine_call(inst.start, dict(variables or {}), initiator, None, None)
+        env = engine.Environment(handlers=rt.handlers, deployment_id=cid)
+        inst = _engine_call(engine.start_process, defn, dict(variables or {}), initiator=initiator, env=env,
+                            instance_id=-1)
         if inst.state != COMPLETED:
             raise EngineError(f"Process {process_id} is not a straight-through process: it stopped in a wait state")
         return {k: v for k, v in inst.variables.items() if v is not None}
@@ -978,10 +960,9 @@ class ProcessService:
         rt = self.runtime(cid)
         if self._record(cid).status != "STARTED":
             return
-        for defn, node_id, var in rt.signal_starts.get(name, []):
-            variables = {var: event} if var else {}
+        for defn, _node_ in rt.signal_starts.get(name, []):
             with self._tx():
-                self._start(rt, defn, variables, None, None, [node_id], None)
+                self._start(rt, defn, None, None, None, None, None, trigger=name, trigger_event=event)
 
     def available_signals(self, container_id, pid):
         run = self._read(container_id, pid)
@@ -1014,9 +995,9 @@ class ProcessService:
     def _work_item_model(self, run, wid):
         wi = run.inst.work_items[wid]
         return P.WorkItemInstance(
-            id=Long(wid), name=wi.get("name"), state=int(wi.get("state") or 0), parameters=dict(wi.get("params") or {}),
+            id=Long(wid), name=wi.name, state=int(wi.state or 0), parameters=dict(wi.parameters),
             process_instance_id=Long(run.pid), container_id=run.rt.kc.container_id,
-            node_instance_id=Long(int(wi.get("niid") or 0)), node_id=Long(_node_num(run.defn, wi.get("node")) or 0))
+            node_instance_id=Long(int(wi.node_instance_id or 0)), node_id=Long(int(wi.node_id or 0)))
 
     def work_items(self, container_id, pid):
         run = self._read(container_id, pid)

@@ -33,7 +33,7 @@ def test_two_nodes_changing_one_instance_lose_nothing(bpm_store, tmp_path):
         got = variables(b, pid)
         assert all(got.get(f"{n}{k}") == k for n in "xyz" for k in range(10)), got
         logs = call(a, "GET", f"{I}/{pid}/variables/instances", "json", status=200).json["variable-instance"]
-        assert len(logs) == 31      # i + 30 new variables, each logged once
+        assert len(logs) == 32      # i, initiator + 30 new variables, each logged once
     finally:
         a.close()
         b.close()
