@@ -5,7 +5,7 @@
 
 DIR is searched recursively for *.bpmn2 and *.bpmn files (e.g. kiegroup/jbpm's
 jbpm-bpmn2/src/test/resources, fetched outside the repo - never commit those files).  The parser
-defaults to the project's `containers.processes:parse_processes`; any callable taking
+defaults to the project's `containers.bpmn:parse_processes` (the engine the process service runs); any callable taking
 (xml_text, source_name) and returning the processes (or raising) can be named instead.
 
 Failure reasons are grouped by their message with ids, names, paths and numbers blanked, so
@@ -62,7 +62,7 @@ def load_parser(spec):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dirs", nargs="+")
-    ap.add_argument("--parser", default="containers.processes:parse_processes")
+    ap.add_argument("--parser", default="containers.bpmn:parse_processes")
     ap.add_argument("--list", action="store_true", help="print every failing file with its reason")
     ap.add_argument("--top", type=int, default=25, help="how many failure reasons to print")
     args = ap.parse_args(argv)

@@ -29,7 +29,7 @@ from containers.bpmn.workitems import PENDING as WI_PENDING
 from containers.bpmn.workitems import WorkItem
 from containers.values import UTC, to_java_string
 
-log = logging.getLogger("containers.processes")
+log = logging.getLogger("containers.bpmn")
 
 if sys.getrecursionlimit() < 20000:
     # node-to-node execution is depth-first recursion, as in jBPM; long synchronous chains need room

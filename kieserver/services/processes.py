@@ -3,7 +3,7 @@
 Every change to an instance is one database transaction: the instance row is locked (PostgreSQL
 `SELECT ... FOR UPDATE`; SQLite `BEGIN IMMEDIATE`, one writer at a time) and its version (OPTLOCK) is
 checked when it is written back, so concurrent requests on one instance serialize across workers and
-nodes.  Inside the transaction the engine (containers/processes, a pure state machine) runs and reports
+nodes.  Inside the transaction the engine (containers/bpmn, a pure state machine) runs and reports
 events; this service turns them into jBPM's audit rows (ProcessInstanceLog, NodeInstanceLog,
 VariableInstanceLog), work item rows, human tasks (server.human_tasks), timer jobs (server.executor) and
 the event types the instance waits for (EventTypes, for container-wide signals).  A completed or aborted
