@@ -2,8 +2,8 @@
 run against the real BPMN2 files read from the droolsjbpm-integration mirror at test time (skipped when the
 mirror is absent; the files are not copied into this repository).
 
-Covered: usertask, evaluation, signal-process, signal-start, timer-process, variables.  call-evaluation
-(call activity) and boundarysignal (boundary events) need engine features that are not there yet."""
+Covered: usertask, evaluation, call-evaluation (call activity), signal-process, signal-start, boundarysignal and
+boundarysignalwithexpression (boundary signal events), timer-process, variables."""
 import os
 import subprocess
 
@@ -19,7 +19,8 @@ from tests.conftest import basic
 MIRROR = "/work/.mirror/kiegroup+droolsjbpm-integration/repo"
 BASE = ("kie-server-parent/kie-server-tests/kie-server-integ-tests-jbpm/src/test/filtered-resources/kjars-sources/"
         "definition-project/src/main/resources/")
-FILES = ["usertask", "evaluation", "signal-process", "signal-start", "timer-process", "variables"]
+FILES = ["usertask", "evaluation", "call-evaluation", "signal-process", "signal-start", "boundarysignal",
+         "boundarysignalwithexpression", "timer-process", "variables"]
 I = "/containers/definition-project/processes/instances"
 D = "/containers/definition-project/processes/definitions"
 YODA = basic("yoda", "yoda1")
@@ -55,7 +56,9 @@ def test_definitions_of_the_project(project):
                 expected=P.ProcessDefinitionList, status=200).items
     assert {d.id for d in defs} == {"definition-project.usertask", "definition-project.evaluation",
                                     "definition-project.signalprocess", "signal-start",
-                                    "definition-project.timer-process", "variables"}
+                                    "definition-project.timer-process", "variables",
+                                    "definition-project.call-evaluation", "definition-project.boundarysignalprocess",
+                                    "definition-project.boundarysignalexpressionprocess"}
     v = call(project, "GET", f"{D}/definition-project.usertask/variables", "json", expected=P.VariablesDefinition,
              status=200)
     assert v.variables == {"stringData": "String", "personData": "org.jbpm.data.Person"}
@@ -66,8 +69,6 @@ def test_definitions_of_the_project(project):
     assert v.variables["percentage"] == "java.lang.Float" and v.variables["married"] == "java.lang.Boolean"
 
 
-@pytest.mark.xfail(reason="engine gap: <potentialOwner> resource assignments are not read as ActorId yet "
-                          "(docs/NEEDS-processes.md)", strict=False)
 def test_potential_owners_from_resource_assignments(project):
     tasks = call(project, "GET", f"{D}/definition-project.usertask/tasks/users", "json",
                  expected=P.UserTaskDefinitionList, status=200).items
@@ -143,3 +144,76 @@ def test_variables_are_typed_by_their_item_definitions(project):
     assert got["age"] == 25 and type(got["age"]) is int
     assert got["percentage"] == 10.5 and type(got["percentage"]) is Float
     assert got["married"] is True and got["name"] == "john"
+
+
+@pytest.mark.parametrize("fmt", ["json", "jaxb", "xstream"])
+def test_call_evaluation_definition(project, fmt):
+    """ProcessDefinitionIntegrationTest.testCallEvaluationProcessDefinition / testReusableSubProcessDefinition."""
+    d = call(project, "GET", f"{D}/definition-project.call-evaluation", fmt, expected=P.ProcessDefinition, status=200)
+    assert d.id == "definition-project.call-evaluation" and d.name == "call-evaluation"
+    assert d.package == "org.jbpm" and d.version == "1.0" and d.container_id == "definition-project"
+    assert d.process_variables == {"items": "java.util.List"}
+    assert list(d.associated_entities["Prepare"]) == ["yoda"]
+    assert list(d.reusable_sub_processes) == ["definition-project.evaluation"]
+    assert not d.service_tasks and len(d.nodes) == 5 and not d.timers
+    sub = call(project, "GET", f"{D}/definition-project.call-evaluation/subprocesses", fmt,
+               expected=P.SubProcessesDefinition, status=200)
+    assert list(sub.sub_processes) == ["definition-project.evaluation"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jaxb", "xstream"])
+def test_call_activity_process(project, fmt):
+    """ProcessServiceIntegrationTest.testCallActivityProcess: the child runs with the parent's id, the call
+    activity waits (SubProcessNode, reference id = the child), aborting the parent aborts the child."""
+    c = "definition-project"
+    pid = start(project, "definition-project.call-evaluation", {}, fmt, container=c)
+    assert instance(project, pid, fmt, container=c).state == 1
+    [wi] = call(project, "GET", f"{I}/{pid}/workitems", fmt, expected=P.WorkItemInstanceList, status=200).items
+    task = task_of_work_item(project, wi.id)
+    assert task.name == "Prepare" and task.actual_owner == "yoda"
+    r = project.put(f"/containers/{c}/tasks/{task.id}/states/completed?auto-progress=true", auth=YODA, body={},
+                    fmt="json")
+    assert r.status_code == 201, r.text
+    [child] = call(project, "GET", f"{I}/{pid}/processes", fmt, expected=P.ProcessInstanceList, status=200).items
+    assert child.process_id == "definition-project.evaluation" and child.parent_id == pid
+    active = call(project, "GET", f"{I}/{pid}/nodes/instances?activeOnly=true", fmt, expected=P.NodeInstanceList,
+                  status=200).items
+    assert [(n.name, n.node_type, n.reference_id) for n in active] == [("Call Evaluation", "SubProcessNode", child.id)]
+    call(project, "DELETE", f"{I}/{pid}", fmt, status=204)
+    assert instance(project, pid, fmt, container=c).state == 3
+    assert instance(project, child.id, fmt, container=c).state == 3
+    assert call(project, "GET", f"{I}/{pid}/processes", fmt, expected=P.ProcessInstanceList, status=200).items == []
+    [gone] = call(project, "GET", f"{I}/{pid}/processes?status=3", fmt, expected=P.ProcessInstanceList,
+                  status=200).items
+    assert gone.id == child.id
+
+
+def test_call_activity_child_completion_resumes_the_parent(project):
+    c = "definition-project"
+    pid = start(project, "definition-project.call-evaluation", {}, container=c)
+    [wi] = call(project, "GET", f"{I}/{pid}/workitems", "json", expected=P.WorkItemInstanceList, status=200).items
+    call(project, "PUT", f"{I}/{pid}/workitems/{wi.id}/completed", "json", body={}, status=201)
+    [child] = call(project, "GET", f"{I}/{pid}/processes", "json", expected=P.ProcessInstanceList, status=200).items
+    [cwi] = call(project, "GET", f"{I}/{child.id}/workitems", "json", expected=P.WorkItemInstanceList,
+                 status=200).items
+    call(project, "PUT", f"{I}/{child.id}/workitems/{cwi.id}/completed", "json", body={}, status=201)
+    assert instance(project, child.id, container=c).state == 2
+    [fin] = call(project, "GET", f"{I}/{pid}/workitems", "json", expected=P.WorkItemInstanceList, status=200).items
+    assert fin.parameters["GroupId"] == "PM" and task_of_work_item(project, fin.id).name == "Finalize"
+
+
+@pytest.mark.parametrize("process", ["definition-project.boundarysignalprocess",
+                                     "definition-project.boundarysignalexpressionprocess"])
+def test_boundary_signal_is_an_available_signal(project, process):
+    """ProcessServiceIntegrationTest.testBoundarySignal(WithExpression)ProcessInstance."""
+    pid = start(project, process, {}, container="definition-project")
+    assert call(project, "GET", f"{I}/{pid}/signals", "json", status=200).json == ["MySignal"]
+    call(project, "DELETE", f"{I}/{pid}", "json", status=204)
+
+
+def test_boundary_signal_cancels_the_user_task(project):
+    pid = start(project, "definition-project.boundarysignalprocess", {}, container="definition-project")
+    [wi] = call(project, "GET", f"{I}/{pid}/workitems", "json", expected=P.WorkItemInstanceList, status=200).items
+    call(project, "POST", f"{I}/{pid}/signal/MySignal", "json", body=None, status=200)
+    assert instance(project, pid, container="definition-project").state == 2
+    assert task_of_work_item(project, wi.id).status == "Exited"
