@@ -219,10 +219,33 @@ class _Hooks:
             log.info("Sub-process %s of %s not aborted: %s", child_id, parent.id, e.message)
 
     def fire_ruleflow_group(self, group, inst, ni, inputs):
-        fire = getattr(self.service.server, "fire_ruleflow_group", None)
-        if fire is not None:
-            return fire(self.kc.container_id, group, inputs)
-        return None
+        """Business rule task (jBPM RuleSetNodeInstance): the data inputs are inserted as facts into a
+        session of the container's default kbase, the ruleflow group is activated and the rules fire;
+        the facts (changed by the rules) come back as outputs by input name.  The session lives for
+        this one task (jBPM uses the runtime's ksession, whose other facts stay out of reach here)."""
+        brm = self.kc.runtimes.get("brm")
+        if brm is None or not getattr(brm, "kbases", None):
+            return None
+        kb = self.kc.kjar.kbase()
+        kbase = brm.kbases.get(kb.name) if kb is not None else None
+        if kbase is None:
+            kbase = next(iter(brm.kbases.values()))
+        session = kbase.new_session()
+        try:
+            limit = -1
+            for k, v in (inputs or {}).items():
+                if k == "FireRuleLimit":
+                    limit = _int(v, -1)
+                elif v is not None:
+                    session.insert(v)
+            session.activate_ruleflow_group(group)
+            session.fire_all_rules(limit)
+        finally:
+            try:
+                session.dispose()
+            except Exception:  # noqa: BLE001 - nothing to release
+                pass
+        return {k: v for k, v in (inputs or {}).items() if k != "FireRuleLimit"}
 
     def environment(self):
         return engine.Environment(handlers=self.rt.handlers, allocate_id=self.allocate,

@@ -83,7 +83,8 @@ def open_store(url: str | None = None, home: str = "./var") -> peewee.Database:
     db = make_database(url, home)
     database.initialize(db)
     db.connect(reuse_if_open=True)
-    with db.atomic():
+    # SQLite: take the write lock up front, else workers booting together deadlock on the upgrade
+    with db.atomic(lock_type="IMMEDIATE") if isinstance(db, peewee.SqliteDatabase) else db.atomic():
         db.create_tables(list(_models), safe=True)
         SchemaInfo.insert(component="core", version=SCHEMA_VERSION).on_conflict_ignore().execute()
     return db

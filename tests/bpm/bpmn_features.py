@@ -196,3 +196,38 @@ ERROR = HEAD + """
     <bpmn2:endEvent id="_6" name="Recovered"/>
   </bpmn2:process>
 """ + TAIL
+
+# business rule task: "items" goes into the rules as a fact, the ruleflow group "check" changes it
+RULES = HEAD.replace('<bpmn2:itemDefinition id="_objectItem"',
+                     '<bpmn2:itemDefinition id="_listItem" structureRef="java.util.List"/>\n'
+                     '  <bpmn2:itemDefinition id="_objectItem"') + """
+  <bpmn2:process id="demo.rules" drools:packageName="org.example" drools:version="1.0" name="Rules" isExecutable="true">
+    <bpmn2:property id="items" itemSubjectRef="_listItem"/>
+    <bpmn2:startEvent id="_1" name="Start"/>
+    <bpmn2:sequenceFlow id="_1-_2" sourceRef="_1" targetRef="_2"/>
+    <bpmn2:businessRuleTask id="_2" name="Check" drools:ruleFlowGroup="check" implementation="http://www.jboss.org/drools/rule">
+      <bpmn2:ioSpecification>
+        <bpmn2:dataInput id="_2_itemsIn" name="items"/>
+        <bpmn2:dataOutput id="_2_itemsOut" name="items"/>
+      </bpmn2:ioSpecification>
+      <bpmn2:dataInputAssociation><bpmn2:sourceRef>items</bpmn2:sourceRef><bpmn2:targetRef>_2_itemsIn</bpmn2:targetRef></bpmn2:dataInputAssociation>
+      <bpmn2:dataOutputAssociation><bpmn2:sourceRef>_2_itemsOut</bpmn2:sourceRef><bpmn2:targetRef>items</bpmn2:targetRef></bpmn2:dataOutputAssociation>
+    </bpmn2:businessRuleTask>
+    <bpmn2:sequenceFlow id="_2-_3" sourceRef="_2" targetRef="_3"/>
+    <bpmn2:userTask id="_3" name="Look">""" + _owner("_3", "john") + """</bpmn2:userTask>
+    <bpmn2:sequenceFlow id="_3-_4" sourceRef="_3" targetRef="_4"/>
+    <bpmn2:endEvent id="_4" name="End"/>
+  </bpmn2:process>
+""" + TAIL
+
+RULES_DRL = """package org.example
+import java.util.List
+rule "check" ruleflow-group "check"
+when $l : List()
+then $l.add("checked");
+end
+rule "not in the group" ruleflow-group "other"
+when $l : List()
+then $l.add("other");
+end
+"""

@@ -216,3 +216,13 @@ def test_error_end_event_caught_by_a_boundary_event(feat, fmt):
     assert {"Recovered", "Recover", "On error", "Fail"} <= set(names) and "End" not in names
     # the interrupting boundary event cancelled the sub-process: never completed, logged as aborted (type 2)
     assert "Risky" not in names and any(n.name == "Risky" for n in nodes(feat, pid, fmt, "entryType=ABORTED"))
+
+
+# ----------------------------------------------------------------------------------------- business rules
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_business_rule_task_fires_its_ruleflow_group(bpm, fmt):
+    deploy(bpm, {"org/example/rules.bpmn2": F.RULES, "org/example/rules.drl": F.RULES_DRL})
+    pid = start(bpm, "demo.rules", {"items": ["a"]}, fmt)
+    assert variables(bpm, pid, fmt)["items"] == ["a", "checked"]
+    assert [n.node_type for n in nodes(bpm, pid, fmt) if n.name == "Check"] == ["RuleSetNode", "RuleSetNode"]
