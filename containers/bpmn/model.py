@@ -550,7 +550,3 @@ class ProcessDefinition(NodeContainerMixin):
         from containers.bpmn.engine import ProcessInstance
         return ProcessInstance.from_state(self, state, **kw)
 
-    # -- definition info for the REST layer ----------------------------------------------------
-    def info(self):
-        from containers.bpmn.describe import describe
-        return describe(self)
