@@ -37,6 +37,8 @@ PENDING, ACTIVE, COMPLETED, ABORTED, SUSPENDED = 0, 1, 2, 3, 4
 HUMAN_TASK = "Human Task"
 TIMER_COMMAND = "org.kie.server.services.jbpm.ProcessTimerCommand"
 ASYNC_COMMAND = "org.kie.server.services.jbpm.AsyncContinuationCommand"
+START_TIMER_COMMAND = "org.kie.server.services.jbpm.ProcessStartTimerCommand"
+_LIVE_JOBS = ("QUEUED", "RETRYING", "RUNNING")
 
 
 # ==============================================================================================
@@ -468,9 +470,75 @@ class ProcessService:
         from kieserver.executor.commands import register_command
         register_command(TIMER_COMMAND, _timer_command)
         register_command(ASYNC_COMMAND, _async_command)
+        register_command(START_TIMER_COMMAND, _start_timer_command)
 
     def container_created(self, kc):
-        kc.runtimes["bpm"] = BpmRuntime(kc)
+        rt = kc.runtimes["bpm"] = BpmRuntime(kc)
+        self._schedule_start_timers(rt)
+
+    # ------------------------------------------------------------------------------ timer start events
+    @staticmethod
+    def _start_timer_key(cid, defn, node):
+        return clip(f"StartTimer:{cid}:{defn.id}:{node.id}")
+
+    def _schedule_start_timers(self, rt):
+        """Timer start events (jBPM schedules them when the deployment is activated): one executor job per
+        timer start node, unless one is already waiting (another worker, an earlier boot)."""
+        ex = self._executor()
+        starts = [(d, n) for d in rt.definitions.values() for n in d.timer_start_events()]
+        if not starts:
+            return
+        if ex is None:
+            log.warning("No job executor: the timer start events of container %s will not fire", rt.kc.container_id)
+            return
+        cid = rt.kc.container_id
+        rec = self.server.containers.find(cid)
+        since = getattr(rec, "created_on", None)      # None: the container is being created now
+        for defn, node in starts:
+            key = self._start_timer_key(cid, defn, node)
+            if ex.find(_LIVE_JOBS, 0, 1, command=START_TIMER_COMMAND, business_key=key):
+                continue
+            if since is not None and any(j.timestamp >= since for j in ex.find(
+                    ("DONE",), 0, 1000, command=START_TIMER_COMMAND, business_key=key)):
+                continue        # a one-shot timer of this deployment already fired
+            try:
+                delay, _period, _limit, _cron = self._start_timer_spec(rt, defn, node)
+            except EngineError as e:
+                log.warning("Timer start event %s of %s: %s", node.id, defn.id, e.message)
+                continue
+            self._schedule_start_timer(ex, cid, defn, node, key, delay, 0)
+
+    def _start_timer_spec(self, rt, defn, node):
+        probe = engine.ProcessInstance(defn, engine.Environment(handlers=rt.handlers, deployment_id=rt.kc.container_id))
+        return _engine_call(probe._timer_spec, node.timer, None)
+
+    @staticmethod
+    def _schedule_start_timer(ex, cid, defn, node, key, delay_ms, fired):
+        due = dt.datetime.now(dt.timezone.utc) + dt.timedelta(milliseconds=float(delay_ms or 0))
+        return ex.schedule(START_TIMER_COMMAND, {"processId": defn.id, "nodeId": node.id, "fired": fired,
+                                                 "businessKey": key, "retries": 3},
+                           scheduled_date=due, container_id=cid)
+
+    def fire_start_timer(self, container_id, process_id, node_id, fired):
+        """A timer start event fired (executor thread): start an instance there, schedule the next firing."""
+        try:
+            cid = self.resolve_container(container_id)
+            rt = self.runtime(cid)
+        except ProcessServiceError:
+            return {"started": None}
+        defn = rt.definitions.get(process_id)
+        node = _node(defn, node_id) if defn is not None else None
+        if node is None or getattr(node, "timer", None) is None or self._record(cid).status != "STARTED":
+            return {"started": None}
+        with self._tx():
+            run = self._start(rt, defn, None, None, None, [node_id], None)
+        delay, period, limit, cron = self._start_timer_spec(rt, defn, node)
+        fired += 1
+        ex = self._executor()
+        if ex is not None and (period or cron) and (limit is None or fired < limit):
+            self._schedule_start_timer(ex, cid, defn, node, self._start_timer_key(cid, defn, node),
+                                       delay if cron else period, fired)
+        return {"started": Long(run.pid)}
 
     def container_disposing(self, container_id, abort_instances):
         active = [r.instanceid for r in ProcessInstanceInfo.select(ProcessInstanceInfo.instanceid).where(
@@ -505,7 +573,12 @@ class ProcessService:
         return None
 
     def container_disposed(self, container_id):
-        """Runtime rows of a disposed container go; the audit log stays (as jBPM keeps it)."""
+        """Runtime rows of a disposed container go; the audit log stays (as jBPM keeps it); its timer
+        start events stop."""
+        ex = self._executor()
+        if ex is not None:
+            for job in ex.find(_LIVE_JOBS, 0, 1000, command=START_TIMER_COMMAND, container_id=container_id):
+                self._cancel_job(job.id)
         pids = [r.instanceid for r in ProcessInstanceInfo.select(ProcessInstanceInfo.instanceid).where(
             ProcessInstanceInfo.deploymentid == container_id)]
         if pids:
@@ -1265,6 +1338,11 @@ def _timer_command(ctx):
     svc = _service_of(ctx)
     fired = svc.trigger_timer(ctx.container_id, int(ctx.process_instance_id), ctx.get("timerId"))
     return {"fired": bool(fired)}
+
+
+def _start_timer_command(ctx):
+    svc = _service_of(ctx)
+    return svc.fire_start_timer(ctx.container_id, ctx.get("processId"), ctx.get("nodeId"), _int(ctx.get("fired"), 0))
 
 
 def _async_command(ctx):

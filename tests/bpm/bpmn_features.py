@@ -231,3 +231,16 @@ when $l : List()
 then $l.add("other");
 end
 """
+
+# a timer start event: one instance about a second after the deployment
+TIMER_START = HEAD + """
+  <bpmn2:process id="demo.timerstart" drools:packageName="org.example" drools:version="1.0" name="TimerStart" isExecutable="true">
+    <bpmn2:startEvent id="_1" name="In a second">
+      <bpmn2:timerEventDefinition><bpmn2:timeDuration xsi:type="bpmn2:tFormalExpression">1s</bpmn2:timeDuration></bpmn2:timerEventDefinition>
+    </bpmn2:startEvent>
+    <bpmn2:sequenceFlow id="_1-_2" sourceRef="_1" targetRef="_2"/>
+    <bpmn2:userTask id="_2" name="Started by a timer">""" + _owner("_2", "john") + """</bpmn2:userTask>
+    <bpmn2:sequenceFlow id="_2-_3" sourceRef="_2" targetRef="_3"/>
+    <bpmn2:endEvent id="_3" name="End"/>
+  </bpmn2:process>
+""" + TAIL

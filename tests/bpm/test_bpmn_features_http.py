@@ -226,3 +226,23 @@ def test_business_rule_task_fires_its_ruleflow_group(bpm, fmt):
     pid = start(bpm, "demo.rules", {"items": ["a"]}, fmt)
     assert variables(bpm, pid, fmt)["items"] == ["a", "checked"]
     assert [n.node_type for n in nodes(bpm, pid, fmt) if n.name == "Check"] == ["RuleSetNode", "RuleSetNode"]
+
+
+# ----------------------------------------------------------------------------------------- timer start events
+
+def test_timer_start_event_starts_one_instance(bpm_factory, bpm_store, tmp_path):
+    c = bpm_factory(executor=True)
+    deploy(c, {"org/example/ts.bpmn2": F.TIMER_START})
+
+    def started():
+        items = call(c, "GET", f"{I}?pageSize=50", "json", expected=P.ProcessInstanceList, status=200).items
+        return [p for p in items if p.process_id == "demo.timerstart"]
+    [pi] = wait_for(started, timeout=20)
+    [wi] = work_items(c, pi.id)
+    assert task_of_work_item(c, wi.id).name == "Started by a timer"
+    c.close()
+    c = bpm_factory(executor=True)                            # a restart does not fire the one-shot timer again
+    assert len(started()) == 1
+    jobs = call(c, "GET", "/jobs?status=QUEUED&status=DONE&pageSize=50", "json", status=200).json
+    assert len([j for j in jobs["request-info-instance"]
+                if j["request-command"] == "org.kie.server.services.jbpm.ProcessStartTimerCommand"]) == 1
