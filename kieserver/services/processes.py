@@ -144,6 +144,7 @@ def _split_ids(v):
 
 from containers import bpmn as engine  # noqa: E402
 from containers.bpmn import SubProcessResult  # noqa: E402
+from containers.bpmn import engine as bpmn_engine  # noqa: E402
 from containers.bpmn.model import (BoundaryEventNode, CompositeContextNode, ForEachNode, HumanTaskNode,  # noqa: E402
                                    StartNode, SubProcessNode, TimerNode, WorkItemNode)
 
@@ -295,6 +296,28 @@ def _engine_call(fn, *args, **kw):
         raise EngineError(str(e)) from None
     except KeyError as e:
         raise EngineError(str(e.args[0]) if e.args else "not found") from None
+
+
+_INTERNAL_EVENTS = ("Timer-", "Error-", "Escalation-", "Compensation", "Condition-", "timerTriggered")
+
+
+def _event_types(inst):
+    """Every signal or message type the instance listens to at any level (jBPM's EventTypes rows, used for
+    container-wide signals): waiting event nodes, signal/message boundary events of active nodes, and
+    signal/message starts of event sub-processes.  (GET .../signals reports less, as jBPM does.)"""
+    out = set(inst.available_signals())
+    for ni in inst._all_node_instances(inst):
+        node = ni.node
+        t = getattr(node, "event_type", None)
+        if t and isinstance(ni, bpmn_engine.EventNodeInstance):
+            out.add(inst._resolve(t, ni))
+        for b in getattr(node, "boundary_events", None) or ():
+            if b.event_type and not b.event_type.startswith(_INTERNAL_EVENTS):
+                out.add(inst._resolve(b.event_type, ni))
+        for t in getattr(node, "event_types", None) or ():
+            if t and not t.startswith(_INTERNAL_EVENTS):
+                out.add(inst._resolve(t, ni))
+    return sorted(x for x in out if x)
 
 
 # ==============================================================================================
@@ -746,7 +769,7 @@ class ProcessService:
         if run.ended:
             self._after_end(run)
             return
-        waiting = sorted(set(inst.available_signals()))
+        waiting = _event_types(inst)
         if waiting != run.env.get("events", [] if run.new else None):
             if not run.new:
                 fast_execute('DELETE FROM "eventtypes" WHERE "instanceid" = ?', (run.pid,))

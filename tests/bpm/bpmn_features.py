@@ -244,3 +244,25 @@ TIMER_START = HEAD + """
     <bpmn2:endEvent id="_3" name="End"/>
   </bpmn2:process>
 """ + TAIL
+
+# a boundary signal on a user task inside an embedded sub-process (reached by a container-wide signal)
+NESTED_BOUNDARY = HEAD.replace('<bpmn2:signal id="go" name="go"/>', '<bpmn2:signal id="halt" name="halt"/>') + """
+  <bpmn2:process id="demo.nested" drools:packageName="org.example" drools:version="1.0" name="Nested" isExecutable="true">
+    <bpmn2:startEvent id="_1" name="Start"/>
+    <bpmn2:sequenceFlow id="_1-_2" sourceRef="_1" targetRef="_2"/>
+    <bpmn2:subProcess id="_2" name="Outer">
+      <bpmn2:startEvent id="_2_1" name="Outer start"/>
+      <bpmn2:sequenceFlow id="_2_1-_2_2" sourceRef="_2_1" targetRef="_2_2"/>
+      <bpmn2:userTask id="_2_2" name="Wait inside">""" + _owner("_2_2", "john") + """</bpmn2:userTask>
+      <bpmn2:sequenceFlow id="_2_2-_2_3" sourceRef="_2_2" targetRef="_2_3"/>
+      <bpmn2:endEvent id="_2_3" name="Outer end"/>
+      <bpmn2:boundaryEvent id="_2_4" name="Halted" attachedToRef="_2_2" cancelActivity="true">
+        <bpmn2:signalEventDefinition signalRef="halt"/>
+      </bpmn2:boundaryEvent>
+      <bpmn2:sequenceFlow id="_2_4-_2_5" sourceRef="_2_4" targetRef="_2_5"/>
+      <bpmn2:endEvent id="_2_5" name="Halted end"/>
+    </bpmn2:subProcess>
+    <bpmn2:sequenceFlow id="_2-_3" sourceRef="_2" targetRef="_3"/>
+    <bpmn2:endEvent id="_3" name="End"/>
+  </bpmn2:process>
+""" + TAIL

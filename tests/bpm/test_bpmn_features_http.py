@@ -246,3 +246,14 @@ def test_timer_start_event_starts_one_instance(bpm_factory, bpm_store, tmp_path)
     jobs = call(c, "GET", "/jobs?status=QUEUED&status=DONE&pageSize=50", "json", status=200).json
     assert len([j for j in jobs["request-info-instance"]
                 if j["request-command"] == "org.kie.server.services.jbpm.ProcessStartTimerCommand"]) == 1
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_container_signal_reaches_a_boundary_event_inside_a_sub_process(feat, fmt):
+    deploy(feat, {"org/example/nested.bpmn2": F.NESTED_BOUNDARY}, container="nested", artifact="nested-kjar")
+    n = "/containers/nested/processes/instances"
+    pid = start(feat, "demo.nested", {}, fmt, container="nested")
+    [wi] = call(feat, "GET", f"{n}/{pid}/workitems", fmt, expected=P.WorkItemInstanceList, status=200).items
+    call(feat, "POST", f"{n}/signal/halt", fmt, body=None, status=200)
+    assert instance(feat, pid, fmt, container="nested").state == 2
+    assert task_of_work_item(feat, wi.id).status == "Exited"
