@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import uuid
 
 from containers.expressions import ExpressionRuntimeError, JavaException
 from containers.expressions.convert import ConversionError, coerce
@@ -105,11 +106,15 @@ class Environment:
     globals             {name: value}
     deployment_id       container id
     strict_handlers     True: a work item without handler is an error (jBPM); False: it stays pending
+    async_enabled       True: nodes marked customAsync wait for the runtime's job ("async" event, then
+                        instance.continue_async(token)); False: they run synchronously (jBPM without an
+                        executor service)
     """
 
     def __init__(self, handlers=None, allocate_id=None, start_subprocess=None, abort_subprocess=None,
                  fire_ruleflow_group=None, evaluate_dmn=None, get_process_instance=None, insert_fact=None,
-                 stdout=None, globals=None, deployment_id=None, strict_handlers=False, now=None):
+                 stdout=None, globals=None, deployment_id=None, strict_handlers=False, now=None,
+                 async_enabled=False):
         self.handlers = dict(handlers or {})
         self._allocate = allocate_id
         self.start_subprocess = start_subprocess
@@ -122,6 +127,7 @@ class Environment:
         self.globals = dict(globals or {})
         self.deployment_id = deployment_id
         self.strict_handlers = strict_handlers
+        self.async_enabled = async_enabled
         self._now = now
 
     def allocate_id(self, kind):
@@ -806,11 +812,15 @@ class _ContainerMixin:
         if ni in self.node_instances:
             self.node_instances.remove(ni)
 
-    def create_node_instance(self, node):
+    def create_node_instance(self, node, wrap=True):
         if isinstance(node, Join):
             for ni in self.node_instances:
                 if ni.node is node:
                     return ni
+        if wrap and _use_async(node, self._pi()):
+            ni = AsyncNodeInstance(node, self, self._pi())
+            self.add_node_instance(ni)
+            return ni
         cls = _NI_CLASSES.get(type(node))
         if cls is None:
             for base, c in _NI_CLASSES.items():
@@ -1339,6 +1349,48 @@ class SubProcessNodeInstance(NodeInstance):
 
 class MilestoneNodeInstance(StateNodeInstance):
     pass
+
+
+class AsyncNodeInstance(NodeInstance):
+    """jBPM's AsyncEventNodeInstance: a node marked customAsync first waits here (hidden; logged once as
+    ASYNC_ENTER with node type AsyncEventNode) until the runtime's job calls continue_async(token); then the
+    real node instance is created and triggered."""
+    hidden = True
+
+    def __init__(self, node, container, pi):
+        super().__init__(node, container, pi)
+        self.token = None
+
+    def internal_trigger(self, from_ni, conn_type):
+        pi = self.process_instance
+        self.token = uuid.uuid4().hex
+        ev = pi._node_log(self, LOG_ASYNC_ENTER, self.incoming)
+        ev["node_type"] = "AsyncEventNode"
+        pi._emit("async", token=self.token, node_instance_id=self.id, node_id=self.node.id,
+                 node_name=self.node.name)
+
+    def resume(self):
+        container = self.container
+        container.remove_node_instance(self)
+        real = container.create_node_instance(self.node, wrap=False)
+        real.incoming = self.incoming
+        real.trigger(None)
+
+    def extra_state(self):
+        return {"async": self.token}
+
+    def load_state(self, d):
+        super().load_state(d)
+        self.token = d.get("async")
+
+
+def _use_async(node, pi):
+    """WorkflowProcessInstanceImpl.useAsync: action, state-based and end nodes marked customAsync."""
+    if not pi.env.async_enabled or isinstance(node, EventSubProcessNode):
+        return False
+    if not isinstance(node, (ActionNode, WorkItemNode, SubProcessNode, RuleSetNode, TimerNode, EndNode)):
+        return False
+    return str(node.metadata.get("customAsync") or "").strip().lower() == "true"
 
 
 _NI_CLASSES = {
@@ -2237,6 +2289,16 @@ class ProcessInstance(_ContainerMixin):
                 return True
         return False
 
+    def continue_async(self, token):
+        """The job of an async node ran: continue with the real node (False when it is gone)."""
+        if self.state != STATE_ACTIVE:
+            return False
+        for ni in self._all_node_instances(self):
+            if isinstance(ni, AsyncNodeInstance) and ni.token == token:
+                ni.resume()
+                return True
+        return False
+
     def retrigger_node_instance(self, node_instance_id):
         ni = self.node_instance(node_instance_id)
         if ni is None:
@@ -2315,6 +2377,15 @@ class ProcessInstance(_ContainerMixin):
         return pi
 
     def _load_node_instance(self, d, container):
+        if d.get("async"):
+            node = self.definition.node(d["node"])
+            if node is None:
+                raise ProcessRuntimeError(f"node {d['node']} of the saved instance is not in process "
+                                          f"{self.process_id}", self)
+            ni = AsyncNodeInstance(node, container, self)
+            ni.id = d["id"]
+            ni.load_state(d)
+            return ni
         if d.get("iteration"):
             fe = container.node
             ni = _ForEachIteration(fe, container, self)

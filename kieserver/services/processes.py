@@ -36,7 +36,7 @@ log = logging.getLogger("kieserver.processes")
 PENDING, ACTIVE, COMPLETED, ABORTED, SUSPENDED = 0, 1, 2, 3, 4
 HUMAN_TASK = "Human Task"
 TIMER_COMMAND = "org.kie.server.services.jbpm.ProcessTimerCommand"
-ASYNC_COMMAND = "org.kie.server.services.jbpm.AsyncContinuationCommand"
+ASYNC_COMMAND = "org.jbpm.process.core.async.AsyncSignalEventCommand"    # jBPM's async continuation job
 START_TIMER_COMMAND = "org.kie.server.services.jbpm.ProcessStartTimerCommand"
 _LIVE_JOBS = ("QUEUED", "RETRYING", "RUNNING")
 
@@ -254,7 +254,8 @@ class _Hooks:
         return engine.Environment(handlers=self.rt.handlers, allocate_id=self.allocate,
                                   start_subprocess=self.start_subprocess, abort_subprocess=self.abort_subprocess,
                                   fire_ruleflow_group=self.fire_ruleflow_group,
-                                  deployment_id=self.kc.container_id)
+                                  deployment_id=self.kc.container_id,
+                                  async_enabled=self.service.server.executor is not None)
 
 
 _PII_FIELDS = list(ProcessInstanceInfo._meta.sorted_fields)
@@ -919,7 +920,7 @@ class ProcessService:
         ex = self._executor()
         if ex is None:
             raise EngineError("Async continuations need the job executor (extension Jobs)")
-        ex.schedule(ASYNC_COMMAND, {"processInstanceId": Long(run.pid), "token": e.get("token"),
+        ex.schedule(ASYNC_COMMAND, {"processInstanceId": Long(run.pid), "Signal": e.get("token"), "Event": None,
                                     "retries": 3}, container_id=run.rt.kc.container_id)
 
     def trigger_timer(self, container_id, pid, timer_id):
@@ -937,7 +938,7 @@ class ProcessService:
 
     def continue_async(self, container_id, pid, token):
         try:
-            return self._operate(container_id, pid, lambda run: getattr(run.inst, "continue_async")(token))
+            return self._operate(container_id, pid, lambda run: run.inst.continue_async(token))
         except ProcessInstanceNotFound:
             return False
 
@@ -1370,7 +1371,7 @@ def _start_timer_command(ctx):
 
 def _async_command(ctx):
     svc = _service_of(ctx)
-    svc.continue_async(ctx.container_id, int(ctx.process_instance_id), ctx.get("token"))
+    svc.continue_async(ctx.container_id, int(ctx.process_instance_id), ctx.get("Signal") or ctx.get("token"))
     return {}
 
 

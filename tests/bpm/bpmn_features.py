@@ -266,3 +266,18 @@ NESTED_BOUNDARY = HEAD.replace('<bpmn2:signal id="go" name="go"/>', '<bpmn2:sign
     <bpmn2:endEvent id="_3" name="End"/>
   </bpmn2:process>
 """ + TAIL
+
+# customAsync script task: runs in an executor job (jBPM AsyncSignalEventCommand)
+ASYNC = HEAD + """
+  <bpmn2:process id="demo.async" drools:packageName="org.example" drools:version="1.0" name="Async" isExecutable="true">
+    <bpmn2:property id="msg" itemSubjectRef="_stringItem"/>
+    <bpmn2:startEvent id="_1" name="Start"/>
+    <bpmn2:sequenceFlow id="_1-_2" sourceRef="_1" targetRef="_2"/>
+    <bpmn2:scriptTask id="_2" name="Later" scriptFormat="http://www.java.com/java">
+      <bpmn2:extensionElements><drools:metaData name="customAsync"><drools:metaValue>true</drools:metaValue></drools:metaData></bpmn2:extensionElements>
+      <bpmn2:script>kcontext.setVariable("msg", "ran in a job");</bpmn2:script>
+    </bpmn2:scriptTask>
+    <bpmn2:sequenceFlow id="_2-_3" sourceRef="_2" targetRef="_3"/>
+    <bpmn2:endEvent id="_3" name="End"/>
+  </bpmn2:process>
+""" + TAIL

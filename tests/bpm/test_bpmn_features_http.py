@@ -257,3 +257,31 @@ def test_container_signal_reaches_a_boundary_event_inside_a_sub_process(feat, fm
     call(feat, "POST", f"{n}/signal/halt", fmt, body=None, status=200)
     assert instance(feat, pid, fmt, container="nested").state == 2
     assert task_of_work_item(feat, wi.id).status == "Exited"
+
+
+# ----------------------------------------------------------------------------------------- async continuations
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_async_script_task_continues_in_a_job(bpm_factory, fmt):
+    c = bpm_factory(executor=True)
+    deploy(c, {"org/example/async.bpmn2": F.ASYNC})
+    pid = start(c, "demo.async", {}, fmt)
+    jobs = call(c, "GET", f"/jobs/processes/instances/{pid}?status=QUEUED&status=RUNNING&status=DONE", "json",
+                status=200).json["request-info-instance"]
+    assert [j["request-command"] for j in jobs] == ["org.jbpm.process.core.async.AsyncSignalEventCommand"]
+    wait_for(lambda: instance(c, pid, fmt).state == 2, timeout=20)
+    assert var_log(c, pid, fmt)["msg"] == "ran in a job"
+    log = nodes(c, pid, fmt)
+    assert [n.node_type for n in log if n.name == "Later"].count("AsyncEventNode") == 1    # jBPM's Async Enter
+    assert [(n.node_type, n.completed) for n in log if n.name == "Later" and n.completed] == [("ActionNode", True)]
+
+
+def test_async_without_executor_service_runs_synchronously(bpm_store, tmp_path):
+    c = make_bpm_server(bpm_store, tmp_path, extensions=["KieServer", "BRM",
+                                                         "kieserver.services.processes:BpmExtension", "Tasks"])
+    try:
+        deploy(c, {"org/example/async.bpmn2": F.ASYNC})
+        pid = start(c, "demo.async", {})
+        assert instance(c, pid).state == 2
+    finally:
+        c.close()
