@@ -24,7 +24,7 @@ from containers.values import Long, to_java_string
 from kieserver.extensions import ContainerSetupError, Extension
 from kieserver.services.bridge import HumanTaskSpec
 from kieserver.store.db import database, is_postgres, model_from_row
-from kieserver.store.jbpm import (ENTRY_TYPES, NODE_ABORTED, NODE_ENTER, NODE_EXIT, CorrelationKeyInfo,
+from kieserver.store.jbpm import (ENTRY_TYPES, NODE_ENTER, NODE_EXIT, CorrelationKeyInfo,
                                   CorrelationPropertyInfo, EventTypes, NodeInstanceLog, ProcessInstanceInfo,
                                   ProcessInstanceLog, VariableInstanceLog, WorkItemInfo, clip, db_time,
                                   dump_state, fast_execute, fast_insert, fast_insert_many, load_state)
@@ -145,8 +145,8 @@ def _split_ids(v):
 from containers import bpmn as engine  # noqa: E402
 from containers.bpmn import SubProcessResult  # noqa: E402
 from containers.bpmn import engine as bpmn_engine  # noqa: E402
-from containers.bpmn.model import (BoundaryEventNode, CompositeContextNode, ForEachNode, HumanTaskNode,  # noqa: E402
-                                   StartNode, SubProcessNode, TimerNode, WorkItemNode)
+from containers.bpmn.model import (BoundaryEventNode, HumanTaskNode, StartNode, SubProcessNode,  # noqa: E402
+                                   TimerNode, WorkItemNode)
 
 
 def _parse(text, source_name):
@@ -160,11 +160,6 @@ def _nodes(defn):
 
 def _node(defn, node_id):
     return defn.node(node_id) if node_id is not None else None
-
-
-def _node_num(defn, node_id):
-    n = _node(defn, node_id)
-    return int(n.num) if n is not None and n.num else None
 
 
 def _jbpm_type(node, kind=None):
