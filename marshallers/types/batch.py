@@ -44,6 +44,18 @@ COMMAND_CLASSES = {
     "org.drools.core.command.runtime.process.AbortWorkItemCommand": "abort-work-item",
     "org.drools.core.command.runtime.rule.FireUntilHaltCommand": "fire-until-halt",
 }
+# JAXB root elements of the command classes (their own @XmlRootElement, used when a command is sent
+# alone); JAXB picks the class from the root element, whatever X-KIE-ClassType says
+JAXB_SINGLE_ROOTS = {
+    "insert-object-command": "insert", "update-command": "update", "fireAllRulesCommand": "fire-all-rules",
+    "setGlobalCommand": "set-global", "getGlobalCommand": "get-global", "deleteCommand": "delete",
+    "modifyCommand": "modify", "getObjectCommand": "get-object", "agendaGroupSetFocusCommand": "set-focus",
+    "clearAgendaCommand": "clear-agenda", "clearAgendaGroupCommand": "clear-agenda-group",
+    "clearActivationGroupCommand": "clear-activation-group", "clearRuleFlowGroupCommand": "clear-ruleflow-group",
+    "disposeCommand": "dispose", "startProcessCommand": "start-process", "signalEventCommand": "signal-event",
+    "completeWorkItemCommand": "complete-work-item", "abortWorkItemCommand": "abort-work-item",
+    "fireUntilHaltCommand": "fire-until-halt",
+}
 BATCH_CLASSES = {"org.drools.core.command.runtime.BatchExecutionCommandImpl",
                  "org.kie.api.command.BatchExecutionCommand", "BatchExecutionCommandImpl"}
 KNOWN = set(COMMAND_CLASSES.values()) | {"delete"}
@@ -126,21 +138,51 @@ def _json_pairs(v, ctx):
     return out
 
 
+# Drools' four rule-name agenda filters: JAXB root / JSON key, XStream class, the pattern member.
+# `accept` is a plain boolean field set by the two-argument constructor; the no-argument constructor
+# that JAXB, Jackson and XStream use leaves it false when the payload omits it (the filter inverts).
+AGENDA_FILTERS = {
+    "rule-name-equals-agenda-filter": ("org.drools.core.base.RuleNameEqualsAgendaFilter", "name"),
+    "rule-name-starts-with-agenda-filter": ("org.drools.core.base.RuleNameStartsWithAgendaFilter", "prefix"),
+    "rule-name-ends-with-agenda-filter": ("org.drools.core.base.RuleNameEndsWithAgendaFilter", "suffix"),
+    "rule-name-matches-agenda-filter": ("org.drools.core.base.RuleNameMatchesAgendaFilter", "regexp"),
+}
+_FILTER_BY_CLASS = {cls: name for name, (cls, _) in AGENDA_FILTERS.items()}
+
+
+class AgendaFilterSpec:
+    """kind (the JAXB root name), pattern, accept."""
+
+    def __init__(self, kind, pattern, accept=False):
+        self.kind = kind
+        self.pattern = pattern
+        self.accept = accept
+
+    def __eq__(self, other):
+        return isinstance(other, AgendaFilterSpec) and (other.kind, other.pattern, other.accept) == \
+            (self.kind, self.pattern, self.accept)
+
+    def __repr__(self):
+        return f"AgendaFilterSpec({self.kind!r}, {self.pattern!r}, accept={self.accept!r})"
+
+
+def _filter_spec(kind, get):
+    if kind not in AGENDA_FILTERS:
+        raise MarshallingError(f"Unknown agenda filter '{kind}'")
+    member = AGENDA_FILTERS[kind][1]
+    return AgendaFilterSpec(kind, get(member), _bool(get("accept"), False))
+
+
 def _json_filter(v):
-    if not isinstance(v, dict) or not v:
+    if v is None:
         return None
+    if not isinstance(v, dict) or len(v) != 1:
+        raise MarshallingError("Error unmarshalling input: agendaFilter must be an object naming one filter type")
     kind, body = next(iter(v.items()))
-    pattern = None
-    if isinstance(body, dict):
-        for key in ("rule-name", "ruleName", "prefix", "suffix", "regexp", "pattern", "name"):
-            if body.get(key) is not None:
-                pattern = body[key]
-                break
-        if pattern is None:
-            pattern = next((x for x in body.values() if isinstance(x, str)), None)
-    elif isinstance(body, str):
-        pattern = body
-    return (kind, pattern)
+    if kind in _FILTER_BY_CLASS:
+        kind = _FILTER_BY_CLASS[kind]
+    body = body if isinstance(body, dict) else {}
+    return _filter_spec(kind, body.get)
 
 
 def command_from_json(name, body, ctx) -> Command:
@@ -154,6 +196,12 @@ def command_from_json(name, body, ctx) -> Command:
                        return_object=_bool(g("return-object"), True), entry_point=g("entry-point") or "DEFAULT")
     if name == "insert-elements":
         lst = g("list")
+        if lst is not None and not isinstance(lst, dict):
+            # Jackson reads `list` through JaxbUnknownAdapter: only a {"type","componentType","element"} wrapper
+            raise MarshallingError("Error unmarshalling input: Cannot deserialize value of type "
+                                   "`org.kie.server.api.model.type.JaxbList` from "
+                                   f"{'Array' if isinstance(lst, list) else type(lst).__name__} value "
+                                   "(insert-elements `list`)")
         objects = JS.decode_any(lst, ctx) if isinstance(lst, dict) else []
         return Command(name, objects=list(objects or []), out_identifier=g("outIdentifier") or g("out-identifier"),
                        return_objects=_bool(g("return-objects"), True), entry_point=g("entry-point") or "DEFAULT")
@@ -240,8 +288,13 @@ def _jaxb_items(el, ctx):
     return out
 
 
-def command_from_jaxb(el, ctx) -> Command:
+def command_from_jaxb(el, ctx, single=False) -> Command:
+    """A command element of a batch, or (single) a command sent alone under its own root element."""
     name = local(el.tag)
+    if single:
+        if name not in JAXB_SINGLE_ROOTS:
+            raise MarshallingError(f"Can't unmarshall input string: unexpected element (uri:\"\", local:\"{name}\")")
+        name = JAXB_SINGLE_ROOTS[name]
     a = el.attrib
     if name == "query" and XSI_TYPE in a:
         raise MarshallingError(f"Command {a[XSI_TYPE]} is not supported")
@@ -259,10 +312,10 @@ def command_from_jaxb(el, ctx) -> Command:
                        return_objects=_bool(a.get("return-objects"), True), entry_point=a.get("entry-point") or "DEFAULT")
     if name == "fire-all-rules":
         f = None
-        for c in el:
-            if local(c.tag).endswith("agenda-filter") or local(c.tag) == "agendaFilter":
-                f = (local(c.tag), c.attrib.get("rule-name") or c.attrib.get("prefix") or (c.text or "").strip() or
-                     next(iter(c.attrib.values()), None))
+        for c in el:     # @XmlAnyElement(lax=true): the first known filter element
+            if local(c.tag) in AGENDA_FILTERS:
+                f = _filter_spec(local(c.tag), c.attrib.get)
+                break
         return Command(name, max=_int(a.get("max"), -1), out_identifier=a.get("out-identifier"), agenda_filter=f)
     if name == "get-objects":
         f = _child(el, "class-object-filter")
@@ -333,9 +386,13 @@ def command_from_xstream(el, ctx) -> Command:
                        return_objects=_bool(a.get("return-objects"), True), entry_point=a.get("entry-point") or "DEFAULT")
     if name == "fire-all-rules":
         f = None
-        af = _child(el, "agendaFilter")
-        if af is not None:
-            f = (af.attrib.get("class", ""), (af.text or "").strip() or next((c.text for c in af), None))
+        first = next(iter(el), None)   # only one child is read: an AgendaFilter, by class attribute or alias
+        if first is not None:
+            kind = _FILTER_BY_CLASS.get(first.attrib.get("class") or local(first.tag)) or \
+                (local(first.tag) if local(first.tag) in AGENDA_FILTERS else None)
+            if kind is not None:
+                values = {local(c.tag): (c.text or "") for c in first}
+                f = _filter_spec(kind, values.get)
         return Command(name, max=_int(a.get("max"), -1), out_identifier=a.get("out-identifier"), agenda_filter=f)
     if name == "get-objects":
         return Command(name, out_identifier=a.get("out-identifier"), class_name=None)
@@ -392,6 +449,12 @@ class QueryResults:
     def __len__(self):
         return len(self.rows)
 
+    def _ids(self):
+        return java_hashmap_order(self.identifiers)
+
+    def _row(self, row):
+        return [(k, row[k]) for k in java_hashmap_order(row, len(self.identifiers))]
+
     def __eq__(self, other):
         return isinstance(other, QueryResults) and other.identifiers == self.identifiers and \
             [{k: v[0] for k, v in r.items()} for r in other.rows] == [{k: v[0] for k, v in r.items()} for r in self.rows]
@@ -405,7 +468,7 @@ class QueryResults:
     def to_json_raw(self, ctx):
         def pairs(row, which):
             out = []
-            for k, (obj, fh) in row.items():
+            for k, (obj, fh) in self._row(row):
                 v = fh if which == "fh" else obj
                 if which == "fh":
                     if v is None:
@@ -419,7 +482,7 @@ class QueryResults:
         body = {
             "idFactHandleMaps": {"type": "LIST", "componentType": None, "element": [pairs(r, "fh") for r in self.rows]},
             "idResultMaps": {"type": "LIST", "componentType": None, "element": [pairs(r, "obj") for r in self.rows]},
-            "identifiers": {"type": "SET", "componentType": None, "element": list(self.identifiers)},
+            "identifiers": {"type": "SET", "componentType": None, "element": self._ids()},
         }
         return Raw("{" + json_string(self.JAVA) + ":" + pretty(body) + "}")
 
@@ -429,7 +492,7 @@ class QueryResults:
             outer = node.add(XNode(name, children=[XNode("type", text="LIST")]))
             for row in self.rows:
                 m = outer.add(XNode("element", [("xsi:type", "jaxbListWrapper")], [XNode("type", text="MAP")]))
-                for k, (obj, fh) in row.items():
+                for k, (obj, fh) in self._row(row):
                     e = m.add(XNode("element", [("xsi:type", "jaxbStringObjectPair"), ("key", k)]))
                     if which == "fh":
                         if fh is not None:
@@ -437,18 +500,18 @@ class QueryResults:
                     elif obj is not None:
                         e.add(J.encode_any("value", obj, ctx))
         ids = node.add(XNode("identifiers", children=[XNode("type", text="SET")]))
-        for i in self.identifiers:
+        for i in self._ids():
             ids.add(J.encode_any("element", i, ctx))
         return node
 
     def to_xstream(self, ctx):
         node = XNode("query-results")
         ids = node.add(XNode("identifiers"))
-        for i in self.identifiers:
+        for i in self._ids():
             ids.add(XNode("identifier", text=i))
         for row in self.rows:
             r = node.add(XNode("row"))
-            for k, (obj, fh) in row.items():
+            for k, (obj, fh) in [(k, row[k]) for k in self._ids() if k in row]:   # QueryResultsConverter
                 ident = r.add(XNode("identifier", [("id", k)]))
                 ident.add(X.encode_any(None, obj, ctx))
                 if fh is not None:
@@ -556,8 +619,35 @@ def single_command(body_value, class_name, fmt_kind, ctx):
     if fmt_kind == "json":
         return command_from_json(name, body_value, ctx)
     if fmt_kind == "jaxb":
-        return command_from_jaxb(body_value, ctx)
+        return command_from_jaxb(body_value, ctx, single=True)
     return command_from_xstream(body_value, ctx)
+
+
+def _string_hash(s):
+    """java.lang.String.hashCode over UTF-16 code units, as an unsigned 32-bit value."""
+    h = 0
+    data = s.encode("utf-16-be", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h = (31 * h + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
+    return h
+
+
+def java_hashmap_order(keys, initial_capacity=16):
+    """`keys` (strings, in insertion order) as a java.util.HashMap of them iterates: by bucket
+    ((h ^ h >>> 16) & (capacity - 1)), then in insertion order within a bucket (a resize splits
+    buckets keeping their relative order).  The capacity starts at the power of two >=
+    initial_capacity and doubles while size > (int) (capacity * 0.75)."""
+    keys = list(keys)
+    n = 1
+    while n < max(1, initial_capacity):
+        n *= 2
+    while len(keys) > n * 3 // 4:
+        n *= 2
+
+    def bucket(k):
+        h = _string_hash(str(k))
+        return (h ^ (h >> 16)) & (n - 1)
+    return sorted(keys, key=bucket)
 
 
 class ExecutionResults(Model):
@@ -575,13 +665,18 @@ class ExecutionResults(Model):
 
     __hash__ = object.__hash__
 
+    @staticmethod
+    def _ordered(d):
+        """ExecutionResultImpl keeps results and fact handles in HashMaps: written in their order."""
+        return [(k, d[k]) for k in java_hashmap_order(d)]
+
     # -- JSON ---------------------------------------------------------------------------------
     def encode_json(self, ctx):
         def handle(h):
             return Raw("{" + json_string(FACT_HANDLE_CLASS) + ":" + pretty({"external-form": h.external_form}) + "}")
 
         facts = []
-        for k, v in self.facts.items():
+        for k, v in self._ordered(self.facts):
             value = Raw("[" + ",".join(handle(h) for h in v) + "]") if isinstance(v, list) else handle(v)
             facts.append({"value": value, "key": k})
         def value(v):
@@ -593,7 +688,7 @@ class ExecutionResults(Model):
                 return Raw("[" + ",".join(handle(h) for h in v) + "]")
             return JS.encode_any_b(v, ctx)
 
-        return {"results": [{"value": value(v), "key": k} for k, v in self.results.items()], "facts": facts}
+        return {"results": [{"value": value(v), "key": k} for k, v in self._ordered(self.results)], "facts": facts}
 
     @classmethod
     def decode_json(cls, data, ctx):
@@ -620,14 +715,14 @@ class ExecutionResults(Model):
     def encode_jaxb(self, tag, ctx):
         node = XNode(tag)
         results = node.add(XNode("results"))
-        for k, v in self.results.items():
+        for k, v in self._ordered(self.results):
             item = results.add(XNode("item", [("key", str(k))]))
             if isinstance(v, QueryResults):
                 item.add(v.to_jaxb("value", ctx))
             elif v is not None:
                 item.add(_jaxb_wrapped("value", v, ctx))
         facts = node.add(XNode("facts"))
-        for k, v in self.facts.items():
+        for k, v in self._ordered(self.facts):
             item = facts.add(XNode("item", [("key", str(k))]))
             if isinstance(v, list):
                 w = item.add(XNode("value", [("xsi:type", "jaxbListWrapper")], [XNode("type", text="LIST")]))
@@ -671,7 +766,7 @@ class ExecutionResults(Model):
 
     # -- XStream ------------------------------------------------------------------------------
     def fill_xstream(self, node, ctx):
-        for k, v in self.results.items():
+        for k, v in self._ordered(self.results):
             r = node.add(XNode("result", [("identifier", str(k))]))
             if isinstance(v, QueryResults):
                 r.add(v.to_xstream(ctx))
@@ -681,7 +776,7 @@ class ExecutionResults(Model):
                 r.add(XNode("list", children=[XNode("fact-handle", [("external-form", h.external_form)]) for h in v]))
             else:
                 r.add(X.encode_any(None, v, ctx))
-        for k, v in self.facts.items():
+        for k, v in self._ordered(self.facts):
             if isinstance(v, list):
                 fh = node.add(XNode("fact-handles", [("identifier", str(k))]))
                 for h in v:
@@ -770,6 +865,30 @@ def _jaxb_command(c, ctx):
         return node
     if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return XNode(n, [("name", c.m["group"])])
+    if n == "start-process":
+        node = XNode(n, _attrs(c, ("processId", "process_id"), ("out-identifier", "out_identifier")))
+        items = node.add(XNode("parameter"))
+        for k, v in (c.m.get("parameters") or {}).items():
+            item = items.add(XNode("item", [("key", str(k))]))
+            if v is not None:
+                item.add(J.encode_any("value", v, ctx))
+        return node
+    if n == "signal-event":
+        node = XNode(n, _attrs(c, ("process-instance-id", "process_instance_id"), ("event-type", "event_type"),
+                               ("correlation-key", "correlation_key")))
+        if c.m.get("event") is not None:
+            node.add(J.encode_any("event", c.m["event"], ctx))
+        return node
+    if n == "complete-work-item":
+        node = XNode(n, _attrs(c, ("id", "id")))
+        items = node.add(XNode("result"))
+        for k, v in (c.m.get("results") or {}).items():
+            item = items.add(XNode("item", [("key", str(k))]))
+            if v is not None:
+                item.add(J.encode_any("value", v, ctx))
+        return node
+    if n == "abort-work-item":
+        return XNode(n, _attrs(c, ("id", "id")))
     return XNode(n)
 
 
@@ -816,6 +935,23 @@ def _xstream_command(c, ctx):
         return XNode(n, [("fact-handle", c.m["handle"].external_form)], [X.encode_any(None, c.m["object"], ctx)])
     if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return XNode(n, [("name", c.m["group"])])
+    if n == "start-process":
+        node = XNode(n, _attrs(c, ("processId", "process_id"), ("out-identifier", "out_identifier")))
+        for k, v in (c.m.get("parameters") or {}).items():
+            node.add(XNode("parameter", [("identifier", str(k))], [X.encode_any(None, v, ctx)]))
+        return node
+    if n == "signal-event":
+        node = XNode(n, _attrs(c, ("process-instance-id", "process_instance_id"), ("event-type", "event_type")))
+        if c.m.get("event") is not None:
+            node.add(X.encode_any(None, c.m["event"], ctx))
+        return node
+    if n == "complete-work-item":
+        node = XNode(n, _attrs(c, ("id", "id")))
+        for k, v in (c.m.get("results") or {}).items():
+            node.add(XNode("result", [("identifier", str(k))], [X.encode_any(None, v, ctx)]))
+        return node
+    if n == "abort-work-item":
+        return XNode(n, _attrs(c, ("id", "id")))
     return XNode(n)
 
 
@@ -842,4 +978,5 @@ def _jaxb_wrapped(tag, v, ctx):
 
 
 __all__ = ["BatchExecutionCommand", "ExecutionResults", "Command", "FactHandleRef", "QueryResults", "single_command",
-           "COMMAND_CLASSES", "BATCH_CLASSES", "JavaBean"]
+           "COMMAND_CLASSES", "BATCH_CLASSES", "JAXB_SINGLE_ROOTS", "AGENDA_FILTERS", "AgendaFilterSpec",
+           "java_hashmap_order", "JavaBean"]

@@ -239,8 +239,6 @@ def test_experiments_insert_elements(types):
     assert b.commands[0].m["objects"] == [] and b.commands[0].m["out_identifier"] == "many"
 
 
-@pytest.mark.xfail(strict=True, reason="batch.py: Jackson refuses a plain array as insert-elements' "
-                   "`list` (MismatchedInputException); ours inserts nothing")
 def test_experiments_insert_elements_list_array_is_refused(types):
     with pytest.raises(MarshallingError):
         _one(types, '{"commands":[{"insert-elements":{"list":[{"org.test.Person":{"name":"a"}}]}}]}')
