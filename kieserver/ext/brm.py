@@ -164,8 +164,8 @@ class BrmExtension(Extension):
         for cmd in commands:
             try:
                 self._command(session, cmd, results, kc)
-            except BatchError:
-                raise
+            except BatchError as e:
+                raise e if str(e).startswith("[") else BatchError(f"[{cmd.name}] {e}") from None
             except Exception as e:      # any failure of a command: the FAILURE envelope, never a bare 500
                 raise BatchError(f"[{cmd.name}] {_cause(e)}") from None
         # StatelessKieSession.execute fires at the end unless the batch took control of firing

@@ -216,10 +216,9 @@ def command_from_json(name, body, ctx) -> Command:
         return Command(name, query_name=g("name"), arguments=[JS.decode_any(a, ctx) for a in (g("arguments") or [])],
                        out_identifier=g("out-identifier"))
     if name == "set-global":
-        out = g("out-identifier")
-        if out is None and _bool(g("out"), False):
-            out = g("identifier")
-        return Command(name, identifier=g("identifier"), object=JS.decode_any(g("object"), ctx), out_identifier=out)
+        # SetGlobalCommand has no `out` member for Jackson (only XStream's converter reads out="true")
+        return Command(name, identifier=g("identifier"), object=JS.decode_any(g("object"), ctx),
+                       out_identifier=g("out-identifier"))
     if name == "get-global":
         return Command(name, identifier=g("identifier"), out_identifier=g("out-identifier"))
     if name == "retract":
@@ -325,10 +324,9 @@ def command_from_jaxb(el, ctx, single=False) -> Command:
         return Command(name, query_name=a.get("name"), out_identifier=a.get("out-identifier"),
                        arguments=[J.decode_any(x, ctx) for x in _children(el, "arguments")])
     if name == "set-global":
-        o = _child(el, "object")
-        out = a.get("out-identifier") or (a.get("identifier") if _bool(a.get("out"), False) else None)
+        o = _child(el, "object")     # JAXB: no `out` attribute on SetGlobalCommand, only out-identifier
         return Command(name, identifier=a.get("identifier"), object=J.decode_any(o, ctx) if o is not None else None,
-                       out_identifier=out)
+                       out_identifier=a.get("out-identifier"))
     if name == "get-global":
         return Command(name, identifier=a.get("identifier"), out_identifier=a.get("out-identifier"))
     if name in ("retract", "delete"):
@@ -844,7 +842,8 @@ def _jaxb_command(c, ctx):
         return node
     if n == "set-global":
         node = XNode(n, _attrs(c, ("identifier", "identifier"), ("out-identifier", "out_identifier")))
-        node.add(_jaxb_wrapped("object", c.m.get("object"), ctx))
+        if c.m.get("object") is not None:
+            node.add(_jaxb_wrapped("object", c.m.get("object"), ctx))
         return node
     if n == "get-global":
         return XNode(n, _attrs(c, ("identifier", "identifier"), ("out-identifier", "out_identifier")))
@@ -900,7 +899,11 @@ def _xstream_command(c, ctx):
         node.add(X.encode_any(None, c.m["object"], ctx))
         return node
     if n == "insert-elements":
-        node = XNode(n, _attrs(c, ("out-identifier", "out_identifier")))
+        node = XNode(n)
+        if c.m.get("out_identifier") is not None:      # InsertElementsConverter writes the three together
+            node.attrs.extend([("out-identifier", c.m["out_identifier"]),
+                               ("return-objects", "false" if c.m.get("return_objects") is False else "true"),
+                               ("entry-point", c.m.get("entry_point") or "DEFAULT")])
         node.children.extend(X.encode_any(None, o, ctx) for o in c.m.get("objects", []))
         return node
     if n == "fire-all-rules":

@@ -77,6 +77,16 @@ def json_batch(lookup, commands, types):
             body = {"disconnected": bool(m.get("disconnected")), "out-identifier": m.get("out_identifier")}
         elif n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
             body = {"name": m["group"]}
+        elif n == "start-process":
+            body = {"processId": m["process_id"], "out-identifier": m.get("out_identifier"), "data": [],
+                    "parameter": [{"value": b(v), "key": k} for k, v in (m.get("parameters") or {}).items()]}
+        elif n == "signal-event":
+            body = {"process-instance-id": m.get("process_instance_id", -1), "correlation-key": None,
+                    "event-type": m["event_type"], "event": b(m.get("event"))}
+        elif n == "complete-work-item":
+            body = {"id": m["id"], "result": [{"value": b(v), "key": k} for k, v in (m.get("results") or {}).items()]}
+        elif n == "abort-work-item":
+            body = {"id": m["id"]}
         else:
             body = {}
         out.append({n: body})
