@@ -1,0 +1,52 @@
+"""BPM commands in a batch (start-process, signal-event, complete-work-item, abort-work-item) on a
+server running the process service, in JSON, JAXB and XSTREAM, on SQLite and PostgreSQL."""
+import pytest
+
+from marshallers.types import process as P
+from tests.bpm import bpmn
+from tests.bpm.conftest import bpm, bpm_factory, bpm_store, deploy  # noqa: F401 - fixtures
+from tests.bpm.helpers import call as rest
+from tests.bpm.helpers import instance
+
+from .brmkit import FORMATS, Command, call, results
+
+PROCESSES = {"org/example/signal.bpmn2": bpmn.SIGNAL, "org/example/workitem.bpmn2": bpmn.WORK_ITEM}
+I = "/containers/demo/processes/instances"
+
+
+@pytest.fixture
+def procs(bpm):    # noqa: F811 - the fixture imported above
+    deploy(bpm, PROCESSES)
+    return bpm
+
+
+def _work_item(client, pid):
+    [wi] = rest(client, "GET", f"{I}/{pid}/workitems", "json", expected=P.WorkItemInstanceList, status=200).items
+    return wi.id
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_process_commands_in_a_batch(procs, fmt):
+    r = results(procs, "demo", fmt, [Command("start-process", process_id="demo.workitem", parameters={},
+                                             out_identifier="a"),
+                                     Command("start-process", process_id="demo.workitem", parameters={},
+                                             out_identifier="b"),
+                                     Command("start-process", process_id="demo.signal", parameters={},
+                                             out_identifier="s")])
+    a, b, s = (int(r.results[k]) for k in ("a", "b", "s"))
+    assert len({a, b, s}) == 3 and all(instance(procs, p).state == 1 for p in (a, b, s))
+    results(procs, "demo", fmt, [Command("complete-work-item", id=_work_item(procs, a), results={"Output": "x"}),
+                                 Command("abort-work-item", id=_work_item(procs, b)),
+                                 Command("signal-event", process_instance_id=s, event_type="go", event="now")])
+    assert [instance(procs, p).state for p in (a, b, s)] == [2, 2, 2]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_failing_process_command_fails_the_batch(procs, fmt):
+    sr, _ = call(procs, "demo", fmt, [Command("start-process", process_id="demo.workitem", parameters={},
+                                              out_identifier="a"),
+                                      Command("complete-work-item", id=987654, results={})], status=500)
+    assert sr.type == "FAILURE" and "[complete-work-item]" in sr.msg
+    active = rest(procs, "GET", "/containers/demo/processes/instances?status=1", "json",
+                  expected=P.ProcessInstanceList, status=200).items
+    assert active == []          # the batch's start-process went back with it
