@@ -8,6 +8,7 @@ nothing, so the working memory stays as it was before the batch.
 """
 from __future__ import annotations
 
+import decimal
 import logging
 import threading
 
@@ -17,7 +18,7 @@ import peewee
 from containers.expressions import JavaException, compile_expression
 from containers.rules import DrlError, build_kbase
 from containers.rules.session import ConsequenceError, RuleSession
-from containers.values import Long, TypeRegistry, java_type_name
+from containers.values import JavaSet, Long, TypeRegistry, java_type_name
 from kieserver.extensions import ContainerSetupError, Extension
 from kieserver.resources.base import read_raw, set_conversation_id
 from kieserver.store.db import BaseModel, is_postgres, register, write_transaction
@@ -332,14 +333,27 @@ def _default_handles(session):
     return [h for h in session.get_fact_handles() if (h.entry_point or "DEFAULT") == "DEFAULT"]
 
 
+_JDK_SUPERTYPES = {
+    "java.lang.Object": lambda o: True,
+    "java.lang.Number": lambda o: isinstance(o, (int, float, decimal.Decimal)) and not isinstance(o, bool),
+    "java.lang.CharSequence": lambda o: isinstance(o, str),
+    "java.util.Collection": lambda o: isinstance(o, (list, set, tuple)),
+    "java.util.List": lambda o: isinstance(o, (list, tuple)) and not isinstance(o, JavaSet),
+    "java.util.Set": lambda o: isinstance(o, (set, JavaSet)),
+    "java.util.Map": lambda o: isinstance(o, dict),
+}
+
+
 def _class_filter(class_name, obj, kc):
-    """ClassObjectFilter: clazz.isAssignableFrom(object.getClass())."""
+    """ClassObjectSerializationFilter.accept: Class.forName from Drools' own class loader, so a JDK
+    class filters by isAssignableFrom, and a kjar or DRL-declared class (not loadable there) by its
+    canonical name only."""
     if not class_name:
         return True
-    if java_type_name(obj) == class_name:
+    if java_type_name(obj).replace("$", ".") == class_name:
         return True
-    cls = kc.types.get(class_name) if class_name in kc.types else None
-    return isinstance(cls, type) and isinstance(obj, cls)
+    test = _JDK_SUPERTYPES.get(class_name)
+    return bool(test and test(obj))
 
 
 def _apply_setters(obj, setters):

@@ -834,7 +834,10 @@ def _jaxb_command(c, ctx):
     if n == "fire-all-rules":
         return XNode(n, [("max", str(c.m.get("max", -1)))] + _attrs(c, ("out-identifier", "out_identifier")))
     if n == "get-objects":
-        return XNode(n, _attrs(c, ("out-identifier", "out_identifier")))
+        node = XNode(n, _attrs(c, ("out-identifier", "out_identifier")))
+        if c.m.get("class_name"):
+            node.add(XNode("class-object-filter", [("string", c.m["class_name"])]))
+        return node
     if n == "query":
         node = XNode(n, _attrs(c, ("out-identifier", "out_identifier"), ("name", "query_name")))
         for a in c.m.get("arguments", []):

@@ -96,14 +96,7 @@ def json_batch(lookup, commands, types):
 def batch_body(fmt, lookup, commands, types):
     if fmt == "json":
         return json_batch(lookup, commands, types)
-    text = marshal(BatchExecutionCommand(lookup, commands), FMT[fmt], types=types)
-    if fmt == "jaxb":
-        # batch.py's JAXB writer leaves out get-objects' class-object-filter; write it as the Java client does
-        for c in commands:
-            if c.name == "get-objects" and c.m.get("class_name"):
-                tag = f'<get-objects out-identifier="{c.m["out_identifier"]}"/>'
-                text = text.replace(tag, tag[:-2] + f'><class-object-filter string="{c.m["class_name"]}"/></get-objects>', 1)
-    return text
+    return marshal(BatchExecutionCommand(lookup, commands), FMT[fmt], types=types)
 
 
 def post(client, cid, fmt, body, status=None, headers=None):

@@ -179,17 +179,19 @@ def test_get_object_and_get_objects_with_class_filter(cmds, fmt):
     sr, text = run(cmds, fmt, [Command("get-objects", class_name=ITEM, out_identifier="items"),
                                Command("get-objects", class_name="java.lang.String", out_identifier="strings"),
                                Command("get-objects", out_identifier="all"),
+                               Command("get-objects", class_name="java.lang.Object", out_identifier="objects"),
+                               Command("get-objects", class_name="java.lang.CharSequence", out_identifier="chars"),
                                Command("get-objects"),
                                Command("get-object", handle=r.facts["a"], out_identifier="o"),
                                Command("get-object", handle=r.facts["s"])])
     got = sr.result.results
-    assert set(got) == {"items", "strings", "all", "o"}
+    assert set(got) == {"items", "strings", "all", "objects", "chars", "o"}
     assert got["o"].name == "a" and WRAPPER[fmt] in text
-    assert len(got["all"]) == 2
+    assert len(got["all"]) == 2 and len(got["objects"]) == 2
     if fmt == "xstream":            # GetObjectsConverter reads no class-object-filter
-        assert len(got["items"]) == 2 and len(got["strings"]) == 2
-    else:
-        assert [i.name for i in got["items"]] == ["a"] and got["strings"] == ["loose"]
+        assert len(got["items"]) == 2 and len(got["strings"]) == 2 and len(got["chars"]) == 2
+    else:                           # a JDK class by assignability, a kjar/declared class by name
+        assert [i.name for i in got["items"]] == ["a"] and got["strings"] == ["loose"] == got["chars"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
