@@ -232,11 +232,14 @@ class BrmExtension(Extension):
                 session.delete(h)
         elif n == "modify":
             h = self._handle(session, cmd.get("handle"))
-            _apply_setters(h.obj, cmd.get("setters", []))
+            _apply_setters(h.obj, cmd.get("setters", []), cmd.m.get("allow_modify_expr", True) is not False)
             session.update(h)
         elif n == "update":
             h = self._handle(session, cmd.get("handle"))
-            session.update(h, cmd.get("object"))
+            if cmd.get("object") is None:
+                raise BatchError("java.lang.NullPointerException: the object of an update is null")
+            # with modifiedProperties, only the patterns reading them react (property reactivity)
+            session.update(h, cmd.get("object"), modified=cmd.m.get("modified_properties"))
         elif n == "get-object":
             h = self._handle(session, cmd.get("handle"), required=False) if cmd.get("handle") else None
             if out:
@@ -356,9 +359,10 @@ def _class_filter(class_name, obj, kc):
     return bool(test and test(obj))
 
 
-def _apply_setters(obj, setters):
+def _apply_setters(obj, setters, allow_expr=True):
     """ModifyCommand: MVEL `with (this) { accessor = 'value', ... }` - the value is a string literal
-    that MVEL coerces to the property's type (nested accessors a.b = 'v' walk the getters)."""
+    that MVEL coerces to the property's type (nested accessors a.b = 'v' walk the getters); with
+    allow-modify-expr false the value's double quotes are removed first."""
     from containers.expressions.runtime import getprop, setprop
     for accessor, value in setters:
         if not accessor:
@@ -367,7 +371,10 @@ def _apply_setters(obj, setters):
         path = accessor.strip().split(".")
         for part in path[:-1]:
             target = getprop(target, part)
-        setprop(target, path[-1], None if value is None else str(value))
+        value = "null" if value is None else str(value)      # "accessor = '" + value + "'"
+        if not allow_expr:
+            value = value.replace('"', "")
+        setprop(target, path[-1], value)
 
 
 def _flat_query_results(session, name, rows):

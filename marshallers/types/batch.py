@@ -225,10 +225,13 @@ def command_from_json(name, body, ctx) -> Command:
         return Command("delete", handle=_json_handle(g("fact-handle") or g("handle")))
     if name == "modify":
         setters = [(s.get("accessor"), s.get("value")) for s in (g("setters") or []) if isinstance(s, dict)]
-        return Command(name, handle=_json_handle(g("fact-handle")), setters=setters)
+        return Command(name, handle=_json_handle(g("fact-handle")), setters=setters,
+                       allow_modify_expr=_bool(g("allow-modify-expr"), True))
     if name == "update":
+        mp = g("modifiedProperties")
         return Command(name, handle=_json_handle(g("fact-handle")), object=JS.decode_any(g("object"), ctx),
-                       entry_point=g("entryPoint") or "DEFAULT")
+                       entry_point=g("entryPoint") or "DEFAULT",
+                       modified_properties=[str(x) for x in mp] if isinstance(mp, list) else None)
     if name == "get-object":
         return Command(name, handle=_json_handle(g("fact-handle")), out_identifier=g("out-identifier"))
     if name == "get-fact-handles":
@@ -334,13 +337,16 @@ def command_from_jaxb(el, ctx, single=False) -> Command:
         return Command("delete", handle=FactHandleRef(a["fact-handle"]) if a.get("fact-handle") else _jaxb_handle(h))
     if name == "modify":
         setters = [(s.attrib.get("accessor"), s.attrib.get("value")) for s in _children(el, "setters")]
-        return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")), setters=setters)
+        return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")), setters=setters,
+                       allow_modify_expr=_bool(a.get("allow-modify-expr"), True))
     if name == "update":
         o = _child(el, "object")
         ep = _child(el, "entryPoint")
+        mp = [(m.text or "") for m in _children(el, "modifiedProperties")]
         return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")),
                        object=J.decode_any(o, ctx) if o is not None else None,
-                       entry_point=(ep.text if ep is not None else None) or "DEFAULT")
+                       entry_point=(ep.text if ep is not None else None) or "DEFAULT",
+                       modified_properties=mp or None)
     if name == "get-object":
         return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")), out_identifier=a.get("out-identifier"))
     if name == "get-fact-handles":
@@ -408,8 +414,10 @@ def command_from_xstream(el, ctx) -> Command:
         setters = [(s.attrib.get("accessor"), s.attrib.get("value")) for s in _children(el, "set")]
         return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""), setters=setters)
     if name == "update":
+        # UpdateConverter always passes an array (empty without <modifiedProperty>): an empty mask
         return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""),
-                       object=_first_value(el, ctx, skip=("modifiedProperty",)), entry_point=a.get("entryPoint") or "DEFAULT")
+                       object=_first_value(el, ctx, skip=("modifiedProperty",)), entry_point=a.get("entryPoint") or "DEFAULT",
+                       modified_properties=[m.attrib.get("value") or "" for m in _children(el, "modifiedProperty")])
     if name == "get-object":
         return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""), out_identifier=a.get("out-identifier"))
     if name == "get-fact-handles":
@@ -864,6 +872,9 @@ def _jaxb_command(c, ctx):
     if n == "update":
         node = XNode(n, children=[_jaxb_handle_el("fact-handle", c.m["handle"])])
         node.add(J.encode_any("object", c.m["object"], ctx))
+        node.add(XNode("entryPoint", text=c.m.get("entry_point") or "DEFAULT"))
+        for p in c.m.get("modified_properties") or []:
+            node.add(XNode("modifiedProperties", text=p))
         return node
     if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return XNode(n, [("name", c.m["group"])])
@@ -938,7 +949,11 @@ def _xstream_command(c, ctx):
     if n == "get-fact-handles":
         return XNode(n, _attrs(c, ("disconnected", "disconnected"), ("out-identifier", "out_identifier")))
     if n == "update":
-        return XNode(n, [("fact-handle", c.m["handle"].external_form)], [X.encode_any(None, c.m["object"], ctx)])
+        node = XNode(n, [("fact-handle", c.m["handle"].external_form), ("entryPoint", c.m.get("entry_point") or "DEFAULT")],
+                     [X.encode_any(None, c.m["object"], ctx)])
+        for p in c.m.get("modified_properties") or []:
+            node.add(XNode("modifiedProperty", [("value", p)]))
+        return node
     if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return XNode(n, [("name", c.m["group"])])
     if n == "start-process":

@@ -70,7 +70,8 @@ def json_batch(lookup, commands, types):
             body = {"fact-handle": m["handle"].external_form,
                     "setters": [{"accessor": a, "value": v} for a, v in m["setters"]]}
         elif n == "update":
-            body = {"fact-handle": m["handle"].external_form, "object": b(m["object"]), "entryPoint": "DEFAULT"}
+            body = {"fact-handle": m["handle"].external_form, "object": b(m["object"]), "entryPoint": "DEFAULT",
+                    "modifiedProperties": m.get("modified_properties")}
         elif n == "get-object":
             body = {"fact-handle": m["handle"].external_form, "out-identifier": m.get("out_identifier")}
         elif n == "get-fact-handles":
