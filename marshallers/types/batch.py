@@ -412,7 +412,8 @@ def command_from_xstream(el, ctx) -> Command:
         return Command("delete", handle=FactHandleRef(a.get("fact-handle") or ""))
     if name == "modify":
         setters = [(s.attrib.get("accessor"), s.attrib.get("value")) for s in _children(el, "set")]
-        return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""), setters=setters)
+        return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""), setters=setters,
+                       allow_modify_expr=True)
     if name == "update":
         # UpdateConverter always passes an array (empty without <modifiedProperty>): an empty mask
         return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""),
