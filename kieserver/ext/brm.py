@@ -333,7 +333,14 @@ def _ref(h):
 
 
 def _default_handles(session):
-    return [h for h in session.get_fact_handles() if (h.entry_point or "DEFAULT") == "DEFAULT"]
+    """The DEFAULT entry point's handles as ClassAwareObjectStore iterates them: one store per
+    concrete class, in the order the stores arose (here: by the class's oldest fact), and within a
+    class (an IdentityHashMap in Drools, no stable order) by handle id."""
+    handles = [h for h in session.get_fact_handles() if (h.entry_point or "DEFAULT") == "DEFAULT"]
+    first = {}
+    for h in handles:
+        first.setdefault(java_type_name(h.obj), h.id)
+    return sorted(handles, key=lambda h: (first[java_type_name(h.obj)], h.id))
 
 
 _JDK_SUPERTYPES = {
