@@ -316,11 +316,23 @@ def _lookup(kjar, name):
 
 
 def _cause(e):
+    """The failure's cause as a Java exception would print it."""
     if isinstance(e, ConsequenceError):
         return str(e)
     if isinstance(e, JavaException):
         return f"{e.java_class}: {e.message}"
-    return f"{type(e).__name__}: {e}"
+    text = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+    if isinstance(e, ValueError) and text.startswith("For input string"):
+        return f"java.lang.NumberFormatException: {text}"
+    java = {ValueError: "java.lang.IllegalArgumentException", KeyError: "java.lang.IllegalArgumentException",
+            TypeError: "java.lang.ClassCastException", MarshallingError: "java.lang.IllegalArgumentException"}
+    for cls, name in java.items():
+        if isinstance(e, cls):
+            break
+    else:
+        name = "java.lang.RuntimeException"
+    log.warning("batch command failed: %s", text, exc_info=True)
+    return f"{name}: {text}"
 
 
 def _ref(h):
