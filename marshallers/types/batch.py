@@ -181,6 +181,9 @@ def _json_filter(v):
     kind, body = next(iter(v.items()))
     if kind in _FILTER_BY_CLASS:
         kind = _FILTER_BY_CLASS[kind]
+    if kind not in AGENDA_FILTERS:
+        raise MarshallingError(f"Error unmarshalling input: Could not resolve type id '{kind}' as a subtype of "
+                               "`org.kie.api.runtime.rule.AgendaFilter`")
     body = body if isinstance(body, dict) else {}
     return _filter_spec(kind, body.get)
 
