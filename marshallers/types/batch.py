@@ -737,12 +737,7 @@ class ExecutionResults(Model):
             if isinstance(v, list):
                 w = item.add(XNode("value", [("xsi:type", "jaxbListWrapper")], [XNode("type", text="LIST")]))
                 for h in v:
-                    parts = (h.external_form.split(":") + [""] * 8)[:8]
-                    ef = ":".join(parts[:7] + ["null"])
-                    w.add(XNode("element", [("xsi:type", "disconnectedFactHandle"), ("external-form", ef)], [
-                        XNode("id", text=parts[1]), XNode("identityHashCode", text=parts[2]),
-                        XNode("objectHashCode", text=parts[3]), XNode("recency", text=parts[4]),
-                        XNode("entryPointId", text=parts[5]), XNode("traitType", text=parts[6] or "NON_TRAIT")]))
+                    w.add(_jaxb_disconnected("element", h))
             else:
                 item.add(XNode("value", [("xsi:type", "defaultFactHandle"), ("external-form", v.external_form)]))
         return node
@@ -980,6 +975,17 @@ def _xstream_command(c, ctx):
     return XNode(n)
 
 
+def _jaxb_disconnected(tag, h):
+    """A fact handle inside a collection: JaxbUnknownAdapter turns it into a DisconnectedFactHandle,
+    written with its fields (the object itself is not carried: class name null)."""
+    parts = (h.external_form.split(":") + [""] * 8)[:8]
+    ef = ":".join(parts[:7] + ["null"])
+    return XNode(tag, [("xsi:type", "disconnectedFactHandle"), ("external-form", ef)], [
+        XNode("id", text=parts[1]), XNode("identityHashCode", text=parts[2]),
+        XNode("objectHashCode", text=parts[3]), XNode("recency", text=parts[4]),
+        XNode("entryPointId", text=parts[5]), XNode("traitType", text=parts[6] or "NON_TRAIT")])
+
+
 def _jaxb_wrapped(tag, v, ctx):
     """JaxbUnknownAdapter slots: collections become jaxbListWrapper, maps jaxbListWrapper MAP."""
     if isinstance(v, FactHandleRef):
@@ -988,7 +994,7 @@ def _jaxb_wrapped(tag, v, ctx):
         node = XNode(tag, [("xsi:type", "jaxbListWrapper")], [XNode("type", text="SET" if isinstance(v, set) else "LIST")])
         for x in v:
             if isinstance(x, FactHandleRef):
-                node.add(XNode("element", [("xsi:type", "disconnectedFactHandle"), ("external-form", x.external_form)]))
+                node.add(_jaxb_disconnected("element", x))
             elif x is not None:
                 node.add(J.encode_any("element", x, ctx))
         return node
