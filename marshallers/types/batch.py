@@ -17,6 +17,16 @@ from marshallers.model import Model
 from marshallers.xmltree import XSI_TYPE, XNode, local
 
 FACT_HANDLE_CLASS = "org.drools.core.common.DefaultFactHandle"
+EVENT_HANDLE_CLASS = "org.drools.core.common.EventFactHandle"     # format version 5
+HANDLE_CLASSES = (FACT_HANDLE_CLASS, EVENT_HANDLE_CLASS)
+
+
+def _json_handle_class(ref):
+    return EVENT_HANDLE_CLASS if ref.external_form.startswith("5:") else FACT_HANDLE_CLASS
+
+
+def _is_json_handle(v):
+    return isinstance(v, dict) and len(v) == 1 and next(iter(v)) in HANDLE_CLASSES
 
 # X-KIE-ClassType values naming a single command
 COMMAND_CLASSES = {
@@ -120,8 +130,8 @@ def _json_handle(v):
     if isinstance(v, str):
         return FactHandleRef(v)
     if isinstance(v, dict):
-        if FACT_HANDLE_CLASS in v and isinstance(v[FACT_HANDLE_CLASS], dict):
-            v = v[FACT_HANDLE_CLASS]
+        if _is_json_handle(v) and isinstance(next(iter(v.values())), dict):
+            v = next(iter(v.values()))
         ef = v.get("external-form")
         if ef:
             return FactHandleRef(ef)
@@ -483,7 +493,8 @@ class QueryResults:
                 if which == "fh":
                     if v is None:
                         continue
-                    value = Raw("{" + json_string(FACT_HANDLE_CLASS) + ":" + pretty({"external-form": v.external_form}) + "}")
+                    value = Raw("{" + json_string(_json_handle_class(v)) + ":" +
+                                pretty({"external-form": v.external_form}) + "}")
                 else:
                     value = JS.encode_any_b(v, ctx)
                 out.append({"value": value, "key": k})
@@ -683,7 +694,7 @@ class ExecutionResults(Model):
     # -- JSON ---------------------------------------------------------------------------------
     def encode_json(self, ctx):
         def handle(h):
-            return Raw("{" + json_string(FACT_HANDLE_CLASS) + ":" + pretty({"external-form": h.external_form}) + "}")
+            return Raw("{" + json_string(_json_handle_class(h)) + ":" + pretty({"external-form": h.external_form}) + "}")
 
         facts = []
         for k, v in self._ordered(self.facts):
@@ -709,9 +720,9 @@ class ExecutionResults(Model):
             v = i.get("value")
             if isinstance(v, dict) and QueryResults.JAVA in v:
                 results[i["key"]] = QueryResults.from_json(v[QueryResults.JAVA], ctx)
-            elif isinstance(v, dict) and FACT_HANDLE_CLASS in v:
+            elif _is_json_handle(v):
                 results[i["key"]] = _json_handle(v)
-            elif isinstance(v, list) and v and all(isinstance(x, dict) and FACT_HANDLE_CLASS in x for x in v):
+            elif isinstance(v, list) and v and all(_is_json_handle(x) for x in v):
                 results[i["key"]] = [_json_handle(x) for x in v]
             else:
                 results[i["key"]] = JS.decode_any(v, ctx)

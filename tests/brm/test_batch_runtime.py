@@ -418,9 +418,13 @@ def test_get_objects_without_out_identifier_adds_no_result(counter):
     assert r.results == {}
 
 
-def test_event_fact_handles_have_format_version_5(client):
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_event_fact_handles_have_format_version_5(client, fmt):
     drl = "package org.example.ev\ndeclare Tick\n    @role(event)\n    n : int\nend\nrule \"t\" when Tick() then end\n"
     deploy(client, "events", {"org/example/ev/rules.drl": drl})
-    r = results(client, "events", "json", [Command("insert", object=bean(client, "events", "org.example.ev.Tick", n=1),
-                                                   out_identifier="t")])
-    assert r.facts["t"].external_form.startswith("5:")
+    sr, text = call(client, "events", fmt, [Command("insert", object=bean(client, "events", "org.example.ev.Tick", n=1),
+                                                    out_identifier="t")])
+    assert sr.result.facts["t"].external_form.startswith("5:")
+    # JSON names the handle's runtime class; JAXB writes the nearest known type (defaultFactHandle)
+    assert {"json": '"org.drools.core.common.EventFactHandle"', "jaxb": 'xsi:type="defaultFactHandle"',
+            "xstream": '<fact-handle identifier="t" external-form="5:'}[fmt] in text
