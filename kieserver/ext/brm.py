@@ -280,8 +280,18 @@ class BrmExtension(Extension):
             if cmd.get("out_identifier"):
                 results.results[cmd.get("out_identifier")] = Long(pid)
         elif n == "signal-event":
+            # SignalEventCommand: broadcast without instance id and correlation key, else the one
+            # instance, silently nothing when there is no such instance
             pid = cmd.get("process_instance_id", -1)
-            svc.signal_event(cid, cmd.get("event_type"), cmd.get("event"), pid if pid and pid > 0 else None)
+            key = cmd.get("correlation_key")
+            try:
+                if key and callable(getattr(svc, "signal_by_correlation_key", None)):
+                    svc.signal_by_correlation_key(cid, str(key), cmd.get("event_type"), cmd.get("event"))
+                else:
+                    svc.signal_event(cid, cmd.get("event_type"), cmd.get("event"), pid if pid and pid > 0 else None)
+            except Exception as e:
+                if type(e).__name__ != "ProcessInstanceNotFound":
+                    raise
         elif n == "complete-work-item":
             svc.complete_work_item_by_id(cid, cmd.get("id"), dict(cmd.get("results") or {}))
         else:

@@ -371,8 +371,10 @@ def command_from_jaxb(el, ctx, single=False) -> Command:
                        out_identifier=a.get("out-identifier"))
     if name == "signal-event":
         ev = _child(el, "event")
+        ck = _child(el, "correlation-key")      # an element (CorrelationKeyXmlAdapter: the key as text)
         return Command(name, process_instance_id=_int(a.get("process-instance-id"), -1), event_type=a.get("event-type"),
-                       event=J.decode_any(ev, ctx) if ev is not None else None, correlation_key=a.get("correlation-key"))
+                       event=J.decode_any(ev, ctx) if ev is not None else None,
+                       correlation_key=(ck.text or "").strip() if ck is not None else a.get("correlation-key"))
     if name == "complete-work-item":
         return Command(name, id=_int(a.get("id")), results=_jaxb_items(_child(el, "result"), ctx))
     if name == "abort-work-item":
@@ -443,7 +445,7 @@ def command_from_xstream(el, ctx) -> Command:
         return Command(name, process_id=a.get("processId"), parameters=params, out_identifier=a.get("out-identifier"))
     if name == "signal-event":
         return Command(name, process_instance_id=_int(a.get("process-instance-id"), -1), event_type=a.get("event-type"),
-                       event=_first_value(el, ctx), correlation_key=a.get("correlation-key"))
+                       event=_first_value(el, ctx), correlation_key=None)   # SignalEventConverter: no key
     if name == "complete-work-item":
         results = {r.attrib.get("identifier"): _first_value(r, ctx) for r in _children(el, "result")}
         return Command(name, id=_int(a.get("id")), results=results)
@@ -897,8 +899,9 @@ def _jaxb_command(c, ctx):
                 item.add(J.encode_any("value", v, ctx))
         return node
     if n == "signal-event":
-        node = XNode(n, _attrs(c, ("process-instance-id", "process_instance_id"), ("event-type", "event_type"),
-                               ("correlation-key", "correlation_key")))
+        node = XNode(n, _attrs(c, ("process-instance-id", "process_instance_id"), ("event-type", "event_type")))
+        if c.m.get("correlation_key") is not None:
+            node.add(XNode("correlation-key", text=str(c.m["correlation_key"])))
         if c.m.get("event") is not None:
             node.add(J.encode_any("event", c.m["event"], ctx))
         return node

@@ -82,7 +82,7 @@ def json_batch(lookup, commands, types):
             body = {"processId": m["process_id"], "out-identifier": m.get("out_identifier"), "data": [],
                     "parameter": [{"value": b(v), "key": k} for k, v in (m.get("parameters") or {}).items()]}
         elif n == "signal-event":
-            body = {"process-instance-id": m.get("process_instance_id", -1), "correlation-key": None,
+            body = {"process-instance-id": m.get("process_instance_id", -1), "correlation-key": m.get("correlation_key"),
                     "event-type": m["event_type"], "event": b(m.get("event"))}
         elif n == "complete-work-item":
             body = {"id": m["id"], "result": [{"value": b(v), "key": k} for k, v in (m.get("results") or {}).items()]}

@@ -50,3 +50,18 @@ def test_a_failing_process_command_fails_the_batch(procs, fmt):
     active = rest(procs, "GET", "/containers/demo/processes/instances?status=1", "json",
                   expected=P.ProcessInstanceList, status=200).items
     assert active == []          # the batch's start-process went back with it
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_signal_event_by_correlation_key_and_to_missing_instances(procs, fmt):
+    from tests.bpm.helpers import start
+    pid = start(procs, "demo.signal", {}, key=f"order-{fmt}")
+    # SignalEventCommand: an instance that is not there is silently skipped
+    results(procs, "demo", fmt, [Command("signal-event", process_instance_id=987654, event_type="go", event="x")])
+    assert instance(procs, pid).state == 1
+    if fmt == "xstream":     # SignalEventConverter reads no correlation key: the signal is broadcast
+        results(procs, "demo", fmt, [Command("signal-event", event_type="go", event="x")])
+    else:
+        results(procs, "demo", fmt, [Command("signal-event", correlation_key=f"order-{fmt}", event_type="go",
+                                             event="x")])
+    assert instance(procs, pid).state == 2
