@@ -292,10 +292,17 @@ class BrmExtension(Extension):
             except Exception as e:
                 if type(e).__name__ != "ProcessInstanceNotFound":
                     raise
-        elif n == "complete-work-item":
-            svc.complete_work_item_by_id(cid, cmd.get("id"), dict(cmd.get("results") or {}))
         else:
-            svc.abort_work_item_by_id(cid, cmd.get("id"))
+            # the work item managers (DefaultWorkItemManager, JPAWorkItemManager) skip an id they do
+            # not hold (already completed or aborted, or never there)
+            try:
+                if n == "complete-work-item":
+                    svc.complete_work_item_by_id(cid, cmd.get("id"), dict(cmd.get("results") or {}))
+                else:
+                    svc.abort_work_item_by_id(cid, cmd.get("id"))
+            except Exception as e:
+                if type(e).__name__ not in ("WorkItemNotFound", "ProcessInstanceNotFound"):
+                    raise
 
     def call_container(self, container_id, payload, fmt):
         """The call-container script command: the batch and its results as text."""

@@ -45,8 +45,9 @@ def test_process_commands_in_a_batch(procs, fmt):
 def test_a_failing_process_command_fails_the_batch(procs, fmt):
     sr, _ = call(procs, "demo", fmt, [Command("start-process", process_id="demo.workitem", parameters={},
                                               out_identifier="a"),
-                                      Command("complete-work-item", id=987654, results={})], status=500)
-    assert sr.type == "FAILURE" and "[complete-work-item]" in sr.msg
+                                      Command("start-process", process_id="no.such.process", parameters={})],
+                 status=500)
+    assert sr.type == "FAILURE" and "[start-process]" in sr.msg and "no.such.process" in sr.msg
     active = rest(procs, "GET", "/containers/demo/processes/instances?status=1", "json",
                   expected=P.ProcessInstanceList, status=200).items
     assert active == []          # the batch's start-process went back with it
@@ -64,4 +65,17 @@ def test_signal_event_by_correlation_key_and_to_missing_instances(procs, fmt):
     else:
         results(procs, "demo", fmt, [Command("signal-event", correlation_key=f"order-{fmt}", event_type="go",
                                              event="x")])
+    assert instance(procs, pid).state == 2
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_work_items_that_are_not_there_are_skipped(procs, fmt):
+    """DefaultWorkItemManager / JPAWorkItemManager complete or abort nothing for an unknown id."""
+    pid = int(results(procs, "demo", fmt, [Command("start-process", process_id="demo.workitem", parameters={},
+                                                   out_identifier="a")]).results["a"])
+    wid = _work_item(procs, pid)
+    results(procs, "demo", fmt, [Command("complete-work-item", id=987654, results={}),
+                                 Command("abort-work-item", id=987655)])
+    results(procs, "demo", fmt, [Command("complete-work-item", id=wid, results={"Output": "x"}),
+                                 Command("complete-work-item", id=wid, results={"Output": "again"})])
     assert instance(procs, pid).state == 2
