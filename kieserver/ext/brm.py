@@ -260,6 +260,9 @@ class BrmExtension(Extension):
         elif n == "dispose":
             session.dispose()
         elif n in ("start-process", "signal-event", "complete-work-item", "abort-work-item"):
+            if n == "start-process":
+                for fact in cmd.get("data") or []:      # StartProcessCommand inserts its data first
+                    session.insert(fact)
             self._process_command(kc, cmd, results)
         elif n == "fire-until-halt":
             raise BatchError(f"[{n}] is not supported on the REST batch endpoint (it would never return)")

@@ -252,8 +252,10 @@ def command_from_json(name, body, ctx) -> Command:
     if name in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return Command(name, group=g("name"))
     if name == "start-process":
+        data = g("data")      # facts inserted into the ksession before the process starts
         return Command(name, process_id=g("processId"), parameters=_json_pairs(g("parameter"), ctx),
-                       out_identifier=g("out-identifier"))
+                       out_identifier=g("out-identifier"),
+                       data=[JS.decode_any(x, ctx) for x in data] if isinstance(data, list) else [])
     if name == "signal-event":
         return Command(name, process_instance_id=_int(g("process-instance-id"), -1), event_type=g("event-type"),
                        event=JS.decode_any(g("event"), ctx), correlation_key=g("correlation-key"))
@@ -367,8 +369,9 @@ def command_from_jaxb(el, ctx, single=False) -> Command:
     if name in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return Command(name, group=a.get("name"))
     if name == "start-process":
+        d = _child(el, "data")    # @XmlElementWrapper(name="data"): one child element per fact
         return Command(name, process_id=a.get("processId"), parameters=_jaxb_items(_child(el, "parameter"), ctx),
-                       out_identifier=a.get("out-identifier"))
+                       out_identifier=a.get("out-identifier"), data=[J.decode_any(x, ctx) for x in d] if d is not None else [])
     if name == "signal-event":
         ev = _child(el, "event")
         ck = _child(el, "correlation-key")      # an element (CorrelationKeyXmlAdapter: the key as text)
@@ -442,7 +445,8 @@ def command_from_xstream(el, ctx) -> Command:
         return Command(name, group=a.get("name"))
     if name == "start-process":
         params = {p.attrib.get("identifier"): _first_value(p, ctx) for p in _children(el, "parameter")}
-        return Command(name, process_id=a.get("processId"), parameters=params, out_identifier=a.get("out-identifier"))
+        return Command(name, process_id=a.get("processId"), parameters=params, out_identifier=a.get("out-identifier"),
+                       data=[])     # StartProcessConvert reads no data
     if name == "signal-event":
         return Command(name, process_instance_id=_int(a.get("process-instance-id"), -1), event_type=a.get("event-type"),
                        event=_first_value(el, ctx), correlation_key=None)   # SignalEventConverter: no key

@@ -79,3 +79,12 @@ def test_work_items_that_are_not_there_are_skipped(procs, fmt):
     results(procs, "demo", fmt, [Command("complete-work-item", id=wid, results={"Output": "x"}),
                                  Command("complete-work-item", id=wid, results={"Output": "again"})])
     assert instance(procs, pid).state == 2
+
+
+def test_start_process_data_goes_into_the_ksession(procs):
+    """StartProcessCommand inserts its `data` into the ksession before starting the process."""
+    body = ('{"lookup":"ksession","commands":[{"start-process":{"processId":"demo.workitem","data":["fact-1"],'
+            '"out-identifier":"pi"}},{"get-objects":{"out-identifier":"o"}}]}')
+    r = procs.post("/containers/instances/demo", body=body, fmt="json")
+    assert r.status_code == 200, r.text
+    assert '"fact-1"' in r.text and '"pi"' in r.text
