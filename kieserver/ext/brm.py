@@ -15,7 +15,7 @@ import threading
 import falcon
 import peewee
 
-from containers.expressions import JavaException, compile_expression
+from containers.expressions import JavaException
 from containers.rules import DrlError, build_kbase
 from containers.rules.session import ConsequenceError, RuleSession
 from containers.values import JavaSet, Long, TypeRegistry, java_type_name
@@ -28,8 +28,8 @@ from marshallers.common import Ctx
 from marshallers.types.batch import (BATCH_CLASSES, COMMAND_CLASSES, BatchExecutionCommand, Command,
                                      ExecutionResults, FactHandleRef, QueryResults, command_from_jaxb,
                                      command_from_xstream, single_command)
-from marshallers.xmltree import local
 from marshallers.types.core import ServiceResponse
+from marshallers.xmltree import local
 
 log = logging.getLogger("kieserver.brm")
 
