@@ -17,6 +17,16 @@ from marshallers.model import Model
 from marshallers.xmltree import XSI_TYPE, XNode, local
 
 FACT_HANDLE_CLASS = "org.drools.core.common.DefaultFactHandle"
+EVENT_HANDLE_CLASS = "org.drools.core.common.EventFactHandle"     # format version 5
+HANDLE_CLASSES = (FACT_HANDLE_CLASS, EVENT_HANDLE_CLASS)
+
+
+def _json_handle_class(ref):
+    return EVENT_HANDLE_CLASS if ref.external_form.startswith("5:") else FACT_HANDLE_CLASS
+
+
+def _is_json_handle(v):
+    return isinstance(v, dict) and len(v) == 1 and next(iter(v)) in HANDLE_CLASSES
 
 # X-KIE-ClassType values naming a single command
 COMMAND_CLASSES = {
@@ -43,6 +53,18 @@ COMMAND_CLASSES = {
     "org.drools.core.command.runtime.process.CompleteWorkItemCommand": "complete-work-item",
     "org.drools.core.command.runtime.process.AbortWorkItemCommand": "abort-work-item",
     "org.drools.core.command.runtime.rule.FireUntilHaltCommand": "fire-until-halt",
+}
+# JAXB root elements of the command classes (their own @XmlRootElement, used when a command is sent
+# alone); JAXB picks the class from the root element, whatever X-KIE-ClassType says
+JAXB_SINGLE_ROOTS = {
+    "insert-object-command": "insert", "update-command": "update", "fireAllRulesCommand": "fire-all-rules",
+    "setGlobalCommand": "set-global", "getGlobalCommand": "get-global", "deleteCommand": "delete",
+    "modifyCommand": "modify", "getObjectCommand": "get-object", "agendaGroupSetFocusCommand": "set-focus",
+    "clearAgendaCommand": "clear-agenda", "clearAgendaGroupCommand": "clear-agenda-group",
+    "clearActivationGroupCommand": "clear-activation-group", "clearRuleFlowGroupCommand": "clear-ruleflow-group",
+    "disposeCommand": "dispose", "startProcessCommand": "start-process", "signalEventCommand": "signal-event",
+    "completeWorkItemCommand": "complete-work-item", "abortWorkItemCommand": "abort-work-item",
+    "fireUntilHaltCommand": "fire-until-halt",
 }
 BATCH_CLASSES = {"org.drools.core.command.runtime.BatchExecutionCommandImpl",
                  "org.kie.api.command.BatchExecutionCommand", "BatchExecutionCommandImpl"}
@@ -108,8 +130,8 @@ def _json_handle(v):
     if isinstance(v, str):
         return FactHandleRef(v)
     if isinstance(v, dict):
-        if FACT_HANDLE_CLASS in v and isinstance(v[FACT_HANDLE_CLASS], dict):
-            v = v[FACT_HANDLE_CLASS]
+        if _is_json_handle(v) and isinstance(next(iter(v.values())), dict):
+            v = next(iter(v.values()))
         ef = v.get("external-form")
         if ef:
             return FactHandleRef(ef)
@@ -126,21 +148,54 @@ def _json_pairs(v, ctx):
     return out
 
 
+# Drools' four rule-name agenda filters: JAXB root / JSON key, XStream class, the pattern member.
+# `accept` is a plain boolean field set by the two-argument constructor; the no-argument constructor
+# that JAXB, Jackson and XStream use leaves it false when the payload omits it (the filter inverts).
+AGENDA_FILTERS = {
+    "rule-name-equals-agenda-filter": ("org.drools.core.base.RuleNameEqualsAgendaFilter", "name"),
+    "rule-name-starts-with-agenda-filter": ("org.drools.core.base.RuleNameStartsWithAgendaFilter", "prefix"),
+    "rule-name-ends-with-agenda-filter": ("org.drools.core.base.RuleNameEndsWithAgendaFilter", "suffix"),
+    "rule-name-matches-agenda-filter": ("org.drools.core.base.RuleNameMatchesAgendaFilter", "regexp"),
+}
+_FILTER_BY_CLASS = {cls: name for name, (cls, _) in AGENDA_FILTERS.items()}
+
+
+class AgendaFilterSpec:
+    """kind (the JAXB root name), pattern, accept."""
+
+    def __init__(self, kind, pattern, accept=False):
+        self.kind = kind
+        self.pattern = pattern
+        self.accept = accept
+
+    def __eq__(self, other):
+        return isinstance(other, AgendaFilterSpec) and (other.kind, other.pattern, other.accept) == \
+            (self.kind, self.pattern, self.accept)
+
+    def __repr__(self):
+        return f"AgendaFilterSpec({self.kind!r}, {self.pattern!r}, accept={self.accept!r})"
+
+
+def _filter_spec(kind, get):
+    if kind not in AGENDA_FILTERS:
+        raise MarshallingError(f"Unknown agenda filter '{kind}'")
+    member = AGENDA_FILTERS[kind][1]
+    return AgendaFilterSpec(kind, get(member), _bool(get("accept"), False))
+
+
 def _json_filter(v):
-    if not isinstance(v, dict) or not v:
+    if v is None:
         return None
+    if not isinstance(v, dict) or len(v) != 1:
+        raise MarshallingError("Error unmarshalling input: agendaFilter must be an object naming one filter type")
     kind, body = next(iter(v.items()))
-    pattern = None
-    if isinstance(body, dict):
-        for key in ("rule-name", "ruleName", "prefix", "suffix", "regexp", "pattern", "name"):
-            if body.get(key) is not None:
-                pattern = body[key]
-                break
-        if pattern is None:
-            pattern = next((x for x in body.values() if isinstance(x, str)), None)
-    elif isinstance(body, str):
-        pattern = body
-    return (kind, pattern)
+    if kind in _FILTER_BY_CLASS:
+        kind = _FILTER_BY_CLASS[kind]
+    if kind not in AGENDA_FILTERS:
+        raise MarshallingError(f"Error unmarshalling input: Could not resolve type id '{kind}' as a subtype of "
+                               "`org.kie.api.runtime.rule.AgendaFilter`")
+    body = body if isinstance(body, dict) else {}
+    return _filter_spec(kind, body.get)
 
 
 def command_from_json(name, body, ctx) -> Command:
@@ -154,6 +209,12 @@ def command_from_json(name, body, ctx) -> Command:
                        return_object=_bool(g("return-object"), True), entry_point=g("entry-point") or "DEFAULT")
     if name == "insert-elements":
         lst = g("list")
+        if lst is not None and not isinstance(lst, dict):
+            # Jackson reads `list` through JaxbUnknownAdapter: only a {"type","componentType","element"} wrapper
+            raise MarshallingError("Error unmarshalling input: Cannot deserialize value of type "
+                                   "`org.kie.server.api.model.type.JaxbList` from "
+                                   f"{'Array' if isinstance(lst, list) else type(lst).__name__} value "
+                                   "(insert-elements `list`)")
         objects = JS.decode_any(lst, ctx) if isinstance(lst, dict) else []
         return Command(name, objects=list(objects or []), out_identifier=g("outIdentifier") or g("out-identifier"),
                        return_objects=_bool(g("return-objects"), True), entry_point=g("entry-point") or "DEFAULT")
@@ -168,20 +229,22 @@ def command_from_json(name, body, ctx) -> Command:
         return Command(name, query_name=g("name"), arguments=[JS.decode_any(a, ctx) for a in (g("arguments") or [])],
                        out_identifier=g("out-identifier"))
     if name == "set-global":
-        out = g("out-identifier")
-        if out is None and _bool(g("out"), False):
-            out = g("identifier")
-        return Command(name, identifier=g("identifier"), object=JS.decode_any(g("object"), ctx), out_identifier=out)
+        # SetGlobalCommand has no `out` member for Jackson (only XStream's converter reads out="true")
+        return Command(name, identifier=g("identifier"), object=JS.decode_any(g("object"), ctx),
+                       out_identifier=g("out-identifier"))
     if name == "get-global":
         return Command(name, identifier=g("identifier"), out_identifier=g("out-identifier"))
     if name == "retract":
         return Command("delete", handle=_json_handle(g("fact-handle") or g("handle")))
     if name == "modify":
         setters = [(s.get("accessor"), s.get("value")) for s in (g("setters") or []) if isinstance(s, dict)]
-        return Command(name, handle=_json_handle(g("fact-handle")), setters=setters)
+        return Command(name, handle=_json_handle(g("fact-handle")), setters=setters,
+                       allow_modify_expr=_bool(g("allow-modify-expr"), True))
     if name == "update":
+        mp = g("modifiedProperties")
         return Command(name, handle=_json_handle(g("fact-handle")), object=JS.decode_any(g("object"), ctx),
-                       entry_point=g("entryPoint") or "DEFAULT")
+                       entry_point=g("entryPoint") or "DEFAULT",
+                       modified_properties=[str(x) for x in mp] if isinstance(mp, list) else None)
     if name == "get-object":
         return Command(name, handle=_json_handle(g("fact-handle")), out_identifier=g("out-identifier"))
     if name == "get-fact-handles":
@@ -189,8 +252,10 @@ def command_from_json(name, body, ctx) -> Command:
     if name in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return Command(name, group=g("name"))
     if name == "start-process":
+        data = g("data")      # facts inserted into the ksession before the process starts
         return Command(name, process_id=g("processId"), parameters=_json_pairs(g("parameter"), ctx),
-                       out_identifier=g("out-identifier"))
+                       out_identifier=g("out-identifier"),
+                       data=[JS.decode_any(x, ctx) for x in data] if isinstance(data, list) else [])
     if name == "signal-event":
         return Command(name, process_instance_id=_int(g("process-instance-id"), -1), event_type=g("event-type"),
                        event=JS.decode_any(g("event"), ctx), correlation_key=g("correlation-key"))
@@ -240,8 +305,13 @@ def _jaxb_items(el, ctx):
     return out
 
 
-def command_from_jaxb(el, ctx) -> Command:
+def command_from_jaxb(el, ctx, single=False) -> Command:
+    """A command element of a batch, or (single) a command sent alone under its own root element."""
     name = local(el.tag)
+    if single:
+        if name not in JAXB_SINGLE_ROOTS:
+            raise MarshallingError(f"Can't unmarshall input string: unexpected element (uri:\"\", local:\"{name}\")")
+        name = JAXB_SINGLE_ROOTS[name]
     a = el.attrib
     if name == "query" and XSI_TYPE in a:
         raise MarshallingError(f"Command {a[XSI_TYPE]} is not supported")
@@ -259,10 +329,10 @@ def command_from_jaxb(el, ctx) -> Command:
                        return_objects=_bool(a.get("return-objects"), True), entry_point=a.get("entry-point") or "DEFAULT")
     if name == "fire-all-rules":
         f = None
-        for c in el:
-            if local(c.tag).endswith("agenda-filter") or local(c.tag) == "agendaFilter":
-                f = (local(c.tag), c.attrib.get("rule-name") or c.attrib.get("prefix") or (c.text or "").strip() or
-                     next(iter(c.attrib.values()), None))
+        for c in el:     # @XmlAnyElement(lax=true): the first known filter element
+            if local(c.tag) in AGENDA_FILTERS:
+                f = _filter_spec(local(c.tag), c.attrib.get)
+                break
         return Command(name, max=_int(a.get("max"), -1), out_identifier=a.get("out-identifier"), agenda_filter=f)
     if name == "get-objects":
         f = _child(el, "class-object-filter")
@@ -272,10 +342,9 @@ def command_from_jaxb(el, ctx) -> Command:
         return Command(name, query_name=a.get("name"), out_identifier=a.get("out-identifier"),
                        arguments=[J.decode_any(x, ctx) for x in _children(el, "arguments")])
     if name == "set-global":
-        o = _child(el, "object")
-        out = a.get("out-identifier") or (a.get("identifier") if _bool(a.get("out"), False) else None)
+        o = _child(el, "object")     # JAXB: no `out` attribute on SetGlobalCommand, only out-identifier
         return Command(name, identifier=a.get("identifier"), object=J.decode_any(o, ctx) if o is not None else None,
-                       out_identifier=out)
+                       out_identifier=a.get("out-identifier"))
     if name == "get-global":
         return Command(name, identifier=a.get("identifier"), out_identifier=a.get("out-identifier"))
     if name in ("retract", "delete"):
@@ -283,13 +352,16 @@ def command_from_jaxb(el, ctx) -> Command:
         return Command("delete", handle=FactHandleRef(a["fact-handle"]) if a.get("fact-handle") else _jaxb_handle(h))
     if name == "modify":
         setters = [(s.attrib.get("accessor"), s.attrib.get("value")) for s in _children(el, "setters")]
-        return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")), setters=setters)
+        return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")), setters=setters,
+                       allow_modify_expr=_bool(a.get("allow-modify-expr"), True))
     if name == "update":
         o = _child(el, "object")
         ep = _child(el, "entryPoint")
+        mp = [(m.text or "") for m in _children(el, "modifiedProperties")]
         return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")),
                        object=J.decode_any(o, ctx) if o is not None else None,
-                       entry_point=(ep.text if ep is not None else None) or "DEFAULT")
+                       entry_point=(ep.text if ep is not None else None) or "DEFAULT",
+                       modified_properties=mp or None)
     if name == "get-object":
         return Command(name, handle=_jaxb_handle(_child(el, "fact-handle")), out_identifier=a.get("out-identifier"))
     if name == "get-fact-handles":
@@ -297,12 +369,15 @@ def command_from_jaxb(el, ctx) -> Command:
     if name in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return Command(name, group=a.get("name"))
     if name == "start-process":
+        d = _child(el, "data")    # @XmlElementWrapper(name="data"): one child element per fact
         return Command(name, process_id=a.get("processId"), parameters=_jaxb_items(_child(el, "parameter"), ctx),
-                       out_identifier=a.get("out-identifier"))
+                       out_identifier=a.get("out-identifier"), data=[J.decode_any(x, ctx) for x in d] if d is not None else [])
     if name == "signal-event":
         ev = _child(el, "event")
+        ck = _child(el, "correlation-key")      # an element (CorrelationKeyXmlAdapter: the key as text)
         return Command(name, process_instance_id=_int(a.get("process-instance-id"), -1), event_type=a.get("event-type"),
-                       event=J.decode_any(ev, ctx) if ev is not None else None, correlation_key=a.get("correlation-key"))
+                       event=J.decode_any(ev, ctx) if ev is not None else None,
+                       correlation_key=(ck.text or "").strip() if ck is not None else a.get("correlation-key"))
     if name == "complete-work-item":
         return Command(name, id=_int(a.get("id")), results=_jaxb_items(_child(el, "result"), ctx))
     if name == "abort-work-item":
@@ -333,9 +408,13 @@ def command_from_xstream(el, ctx) -> Command:
                        return_objects=_bool(a.get("return-objects"), True), entry_point=a.get("entry-point") or "DEFAULT")
     if name == "fire-all-rules":
         f = None
-        af = _child(el, "agendaFilter")
-        if af is not None:
-            f = (af.attrib.get("class", ""), (af.text or "").strip() or next((c.text for c in af), None))
+        first = next(iter(el), None)   # only one child is read: an AgendaFilter, by class attribute or alias
+        if first is not None:
+            kind = _FILTER_BY_CLASS.get(first.attrib.get("class") or local(first.tag)) or \
+                (local(first.tag) if local(first.tag) in AGENDA_FILTERS else None)
+            if kind is not None:
+                values = {local(c.tag): (c.text or "") for c in first}
+                f = _filter_spec(kind, values.get)
         return Command(name, max=_int(a.get("max"), -1), out_identifier=a.get("out-identifier"), agenda_filter=f)
     if name == "get-objects":
         return Command(name, out_identifier=a.get("out-identifier"), class_name=None)
@@ -351,10 +430,13 @@ def command_from_xstream(el, ctx) -> Command:
         return Command("delete", handle=FactHandleRef(a.get("fact-handle") or ""))
     if name == "modify":
         setters = [(s.attrib.get("accessor"), s.attrib.get("value")) for s in _children(el, "set")]
-        return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""), setters=setters)
+        return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""), setters=setters,
+                       allow_modify_expr=True)
     if name == "update":
+        # UpdateConverter always passes an array (empty without <modifiedProperty>): an empty mask
         return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""),
-                       object=_first_value(el, ctx, skip=("modifiedProperty",)), entry_point=a.get("entryPoint") or "DEFAULT")
+                       object=_first_value(el, ctx, skip=("modifiedProperty",)), entry_point=a.get("entryPoint") or "DEFAULT",
+                       modified_properties=[m.attrib.get("value") or "" for m in _children(el, "modifiedProperty")])
     if name == "get-object":
         return Command(name, handle=FactHandleRef(a.get("fact-handle") or ""), out_identifier=a.get("out-identifier"))
     if name == "get-fact-handles":
@@ -363,10 +445,11 @@ def command_from_xstream(el, ctx) -> Command:
         return Command(name, group=a.get("name"))
     if name == "start-process":
         params = {p.attrib.get("identifier"): _first_value(p, ctx) for p in _children(el, "parameter")}
-        return Command(name, process_id=a.get("processId"), parameters=params, out_identifier=a.get("out-identifier"))
+        return Command(name, process_id=a.get("processId"), parameters=params, out_identifier=a.get("out-identifier"),
+                       data=[])     # StartProcessConvert reads no data
     if name == "signal-event":
         return Command(name, process_instance_id=_int(a.get("process-instance-id"), -1), event_type=a.get("event-type"),
-                       event=_first_value(el, ctx), correlation_key=a.get("correlation-key"))
+                       event=_first_value(el, ctx), correlation_key=None)   # SignalEventConverter: no key
     if name == "complete-work-item":
         results = {r.attrib.get("identifier"): _first_value(r, ctx) for r in _children(el, "result")}
         return Command(name, id=_int(a.get("id")), results=results)
@@ -392,6 +475,12 @@ class QueryResults:
     def __len__(self):
         return len(self.rows)
 
+    def _ids(self):
+        return java_hashmap_order(self.identifiers)
+
+    def _row(self, row):
+        return [(k, row[k]) for k in java_hashmap_order(row, len(self.identifiers))]
+
     def __eq__(self, other):
         return isinstance(other, QueryResults) and other.identifiers == self.identifiers and \
             [{k: v[0] for k, v in r.items()} for r in other.rows] == [{k: v[0] for k, v in r.items()} for r in self.rows]
@@ -405,12 +494,13 @@ class QueryResults:
     def to_json_raw(self, ctx):
         def pairs(row, which):
             out = []
-            for k, (obj, fh) in row.items():
+            for k, (obj, fh) in self._row(row):
                 v = fh if which == "fh" else obj
                 if which == "fh":
                     if v is None:
                         continue
-                    value = Raw("{" + json_string(FACT_HANDLE_CLASS) + ":" + pretty({"external-form": v.external_form}) + "}")
+                    value = Raw("{" + json_string(_json_handle_class(v)) + ":" +
+                                pretty({"external-form": v.external_form}) + "}")
                 else:
                     value = JS.encode_any_b(v, ctx)
                 out.append({"value": value, "key": k})
@@ -419,7 +509,7 @@ class QueryResults:
         body = {
             "idFactHandleMaps": {"type": "LIST", "componentType": None, "element": [pairs(r, "fh") for r in self.rows]},
             "idResultMaps": {"type": "LIST", "componentType": None, "element": [pairs(r, "obj") for r in self.rows]},
-            "identifiers": {"type": "SET", "componentType": None, "element": list(self.identifiers)},
+            "identifiers": {"type": "SET", "componentType": None, "element": self._ids()},
         }
         return Raw("{" + json_string(self.JAVA) + ":" + pretty(body) + "}")
 
@@ -429,7 +519,7 @@ class QueryResults:
             outer = node.add(XNode(name, children=[XNode("type", text="LIST")]))
             for row in self.rows:
                 m = outer.add(XNode("element", [("xsi:type", "jaxbListWrapper")], [XNode("type", text="MAP")]))
-                for k, (obj, fh) in row.items():
+                for k, (obj, fh) in self._row(row):
                     e = m.add(XNode("element", [("xsi:type", "jaxbStringObjectPair"), ("key", k)]))
                     if which == "fh":
                         if fh is not None:
@@ -437,18 +527,18 @@ class QueryResults:
                     elif obj is not None:
                         e.add(J.encode_any("value", obj, ctx))
         ids = node.add(XNode("identifiers", children=[XNode("type", text="SET")]))
-        for i in self.identifiers:
+        for i in self._ids():
             ids.add(J.encode_any("element", i, ctx))
         return node
 
     def to_xstream(self, ctx):
         node = XNode("query-results")
         ids = node.add(XNode("identifiers"))
-        for i in self.identifiers:
+        for i in self._ids():
             ids.add(XNode("identifier", text=i))
         for row in self.rows:
             r = node.add(XNode("row"))
-            for k, (obj, fh) in row.items():
+            for k, (obj, fh) in [(k, row[k]) for k in self._ids() if k in row]:   # QueryResultsConverter
                 ident = r.add(XNode("identifier", [("id", k)]))
                 ident.add(X.encode_any(None, obj, ctx))
                 if fh is not None:
@@ -556,8 +646,35 @@ def single_command(body_value, class_name, fmt_kind, ctx):
     if fmt_kind == "json":
         return command_from_json(name, body_value, ctx)
     if fmt_kind == "jaxb":
-        return command_from_jaxb(body_value, ctx)
+        return command_from_jaxb(body_value, ctx, single=True)
     return command_from_xstream(body_value, ctx)
+
+
+def _string_hash(s):
+    """java.lang.String.hashCode over UTF-16 code units, as an unsigned 32-bit value."""
+    h = 0
+    data = s.encode("utf-16-be", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h = (31 * h + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
+    return h
+
+
+def java_hashmap_order(keys, initial_capacity=16):
+    """`keys` (strings, in insertion order) as a java.util.HashMap of them iterates: by bucket
+    ((h ^ h >>> 16) & (capacity - 1)), then in insertion order within a bucket (a resize splits
+    buckets keeping their relative order).  The capacity starts at the power of two >=
+    initial_capacity and doubles while size > (int) (capacity * 0.75)."""
+    keys = list(keys)
+    n = 1
+    while n < max(1, initial_capacity):
+        n *= 2
+    while len(keys) > n * 3 // 4:
+        n *= 2
+
+    def bucket(k):
+        h = _string_hash(str(k))
+        return (h ^ (h >> 16)) & (n - 1)
+    return sorted(keys, key=bucket)
 
 
 class ExecutionResults(Model):
@@ -575,13 +692,18 @@ class ExecutionResults(Model):
 
     __hash__ = object.__hash__
 
+    @staticmethod
+    def _ordered(d):
+        """ExecutionResultImpl keeps results and fact handles in HashMaps: written in their order."""
+        return [(k, d[k]) for k in java_hashmap_order(d)]
+
     # -- JSON ---------------------------------------------------------------------------------
     def encode_json(self, ctx):
         def handle(h):
-            return Raw("{" + json_string(FACT_HANDLE_CLASS) + ":" + pretty({"external-form": h.external_form}) + "}")
+            return Raw("{" + json_string(_json_handle_class(h)) + ":" + pretty({"external-form": h.external_form}) + "}")
 
         facts = []
-        for k, v in self.facts.items():
+        for k, v in self._ordered(self.facts):
             value = Raw("[" + ",".join(handle(h) for h in v) + "]") if isinstance(v, list) else handle(v)
             facts.append({"value": value, "key": k})
         def value(v):
@@ -593,7 +715,7 @@ class ExecutionResults(Model):
                 return Raw("[" + ",".join(handle(h) for h in v) + "]")
             return JS.encode_any_b(v, ctx)
 
-        return {"results": [{"value": value(v), "key": k} for k, v in self.results.items()], "facts": facts}
+        return {"results": [{"value": value(v), "key": k} for k, v in self._ordered(self.results)], "facts": facts}
 
     @classmethod
     def decode_json(cls, data, ctx):
@@ -604,9 +726,9 @@ class ExecutionResults(Model):
             v = i.get("value")
             if isinstance(v, dict) and QueryResults.JAVA in v:
                 results[i["key"]] = QueryResults.from_json(v[QueryResults.JAVA], ctx)
-            elif isinstance(v, dict) and FACT_HANDLE_CLASS in v:
+            elif _is_json_handle(v):
                 results[i["key"]] = _json_handle(v)
-            elif isinstance(v, list) and v and all(isinstance(x, dict) and FACT_HANDLE_CLASS in x for x in v):
+            elif isinstance(v, list) and v and all(_is_json_handle(x) for x in v):
                 results[i["key"]] = [_json_handle(x) for x in v]
             else:
                 results[i["key"]] = JS.decode_any(v, ctx)
@@ -620,24 +742,19 @@ class ExecutionResults(Model):
     def encode_jaxb(self, tag, ctx):
         node = XNode(tag)
         results = node.add(XNode("results"))
-        for k, v in self.results.items():
+        for k, v in self._ordered(self.results):
             item = results.add(XNode("item", [("key", str(k))]))
             if isinstance(v, QueryResults):
                 item.add(v.to_jaxb("value", ctx))
             elif v is not None:
                 item.add(_jaxb_wrapped("value", v, ctx))
         facts = node.add(XNode("facts"))
-        for k, v in self.facts.items():
+        for k, v in self._ordered(self.facts):
             item = facts.add(XNode("item", [("key", str(k))]))
             if isinstance(v, list):
                 w = item.add(XNode("value", [("xsi:type", "jaxbListWrapper")], [XNode("type", text="LIST")]))
                 for h in v:
-                    parts = (h.external_form.split(":") + [""] * 8)[:8]
-                    ef = ":".join(parts[:7] + ["null"])
-                    w.add(XNode("element", [("xsi:type", "disconnectedFactHandle"), ("external-form", ef)], [
-                        XNode("id", text=parts[1]), XNode("identityHashCode", text=parts[2]),
-                        XNode("objectHashCode", text=parts[3]), XNode("recency", text=parts[4]),
-                        XNode("entryPointId", text=parts[5]), XNode("traitType", text=parts[6] or "NON_TRAIT")]))
+                    w.add(_jaxb_disconnected("element", h))
             else:
                 item.add(XNode("value", [("xsi:type", "defaultFactHandle"), ("external-form", v.external_form)]))
         return node
@@ -671,7 +788,7 @@ class ExecutionResults(Model):
 
     # -- XStream ------------------------------------------------------------------------------
     def fill_xstream(self, node, ctx):
-        for k, v in self.results.items():
+        for k, v in self._ordered(self.results):
             r = node.add(XNode("result", [("identifier", str(k))]))
             if isinstance(v, QueryResults):
                 r.add(v.to_xstream(ctx))
@@ -681,7 +798,7 @@ class ExecutionResults(Model):
                 r.add(XNode("list", children=[XNode("fact-handle", [("external-form", h.external_form)]) for h in v]))
             else:
                 r.add(X.encode_any(None, v, ctx))
-        for k, v in self.facts.items():
+        for k, v in self._ordered(self.facts):
             if isinstance(v, list):
                 fh = node.add(XNode("fact-handles", [("identifier", str(k))]))
                 for h in v:
@@ -741,7 +858,10 @@ def _jaxb_command(c, ctx):
     if n == "fire-all-rules":
         return XNode(n, [("max", str(c.m.get("max", -1)))] + _attrs(c, ("out-identifier", "out_identifier")))
     if n == "get-objects":
-        return XNode(n, _attrs(c, ("out-identifier", "out_identifier")))
+        node = XNode(n, _attrs(c, ("out-identifier", "out_identifier")))
+        if c.m.get("class_name"):
+            node.add(XNode("class-object-filter", [("string", c.m["class_name"])]))
+        return node
     if n == "query":
         node = XNode(n, _attrs(c, ("out-identifier", "out_identifier"), ("name", "query_name")))
         for a in c.m.get("arguments", []):
@@ -749,7 +869,8 @@ def _jaxb_command(c, ctx):
         return node
     if n == "set-global":
         node = XNode(n, _attrs(c, ("identifier", "identifier"), ("out-identifier", "out_identifier")))
-        node.add(_jaxb_wrapped("object", c.m.get("object"), ctx))
+        if c.m.get("object") is not None:
+            node.add(_jaxb_wrapped("object", c.m.get("object"), ctx))
         return node
     if n == "get-global":
         return XNode(n, _attrs(c, ("identifier", "identifier"), ("out-identifier", "out_identifier")))
@@ -767,9 +888,37 @@ def _jaxb_command(c, ctx):
     if n == "update":
         node = XNode(n, children=[_jaxb_handle_el("fact-handle", c.m["handle"])])
         node.add(J.encode_any("object", c.m["object"], ctx))
+        node.add(XNode("entryPoint", text=c.m.get("entry_point") or "DEFAULT"))
+        for p in c.m.get("modified_properties") or []:
+            node.add(XNode("modifiedProperties", text=p))
         return node
     if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return XNode(n, [("name", c.m["group"])])
+    if n == "start-process":
+        node = XNode(n, _attrs(c, ("processId", "process_id"), ("out-identifier", "out_identifier")))
+        items = node.add(XNode("parameter"))
+        for k, v in (c.m.get("parameters") or {}).items():
+            item = items.add(XNode("item", [("key", str(k))]))
+            if v is not None:
+                item.add(J.encode_any("value", v, ctx))
+        return node
+    if n == "signal-event":
+        node = XNode(n, _attrs(c, ("process-instance-id", "process_instance_id"), ("event-type", "event_type")))
+        if c.m.get("correlation_key") is not None:
+            node.add(XNode("correlation-key", text=str(c.m["correlation_key"])))
+        if c.m.get("event") is not None:
+            node.add(J.encode_any("event", c.m["event"], ctx))
+        return node
+    if n == "complete-work-item":
+        node = XNode(n, _attrs(c, ("id", "id")))
+        items = node.add(XNode("result"))
+        for k, v in (c.m.get("results") or {}).items():
+            item = items.add(XNode("item", [("key", str(k))]))
+            if v is not None:
+                item.add(J.encode_any("value", v, ctx))
+        return node
+    if n == "abort-work-item":
+        return XNode(n, _attrs(c, ("id", "id")))
     return XNode(n)
 
 
@@ -781,7 +930,11 @@ def _xstream_command(c, ctx):
         node.add(X.encode_any(None, c.m["object"], ctx))
         return node
     if n == "insert-elements":
-        node = XNode(n, _attrs(c, ("out-identifier", "out_identifier")))
+        node = XNode(n)
+        if c.m.get("out_identifier") is not None:      # InsertElementsConverter writes the three together
+            node.attrs.extend([("out-identifier", c.m["out_identifier"]),
+                               ("return-objects", "false" if c.m.get("return_objects") is False else "true"),
+                               ("entry-point", c.m.get("entry_point") or "DEFAULT")])
         node.children.extend(X.encode_any(None, o, ctx) for o in c.m.get("objects", []))
         return node
     if n == "fire-all-rules":
@@ -813,10 +966,42 @@ def _xstream_command(c, ctx):
     if n == "get-fact-handles":
         return XNode(n, _attrs(c, ("disconnected", "disconnected"), ("out-identifier", "out_identifier")))
     if n == "update":
-        return XNode(n, [("fact-handle", c.m["handle"].external_form)], [X.encode_any(None, c.m["object"], ctx)])
+        node = XNode(n, [("fact-handle", c.m["handle"].external_form), ("entryPoint", c.m.get("entry_point") or "DEFAULT")],
+                     [X.encode_any(None, c.m["object"], ctx)])
+        for p in c.m.get("modified_properties") or []:
+            node.add(XNode("modifiedProperty", [("value", p)]))
+        return node
     if n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
         return XNode(n, [("name", c.m["group"])])
+    if n == "start-process":
+        node = XNode(n, _attrs(c, ("processId", "process_id"), ("out-identifier", "out_identifier")))
+        for k, v in (c.m.get("parameters") or {}).items():
+            node.add(XNode("parameter", [("identifier", str(k))], [X.encode_any(None, v, ctx)]))
+        return node
+    if n == "signal-event":
+        node = XNode(n, _attrs(c, ("process-instance-id", "process_instance_id"), ("event-type", "event_type")))
+        if c.m.get("event") is not None:
+            node.add(X.encode_any(None, c.m["event"], ctx))
+        return node
+    if n == "complete-work-item":
+        node = XNode(n, _attrs(c, ("id", "id")))
+        for k, v in (c.m.get("results") or {}).items():
+            node.add(XNode("result", [("identifier", str(k))], [X.encode_any(None, v, ctx)]))
+        return node
+    if n == "abort-work-item":
+        return XNode(n, _attrs(c, ("id", "id")))
     return XNode(n)
+
+
+def _jaxb_disconnected(tag, h):
+    """A fact handle inside a collection: JaxbUnknownAdapter turns it into a DisconnectedFactHandle,
+    written with its fields (the object itself is not carried: class name null)."""
+    parts = (h.external_form.split(":") + [""] * 8)[:8]
+    ef = ":".join(parts[:7] + ["null"])
+    return XNode(tag, [("xsi:type", "disconnectedFactHandle"), ("external-form", ef)], [
+        XNode("id", text=parts[1]), XNode("identityHashCode", text=parts[2]),
+        XNode("objectHashCode", text=parts[3]), XNode("recency", text=parts[4]),
+        XNode("entryPointId", text=parts[5]), XNode("traitType", text=parts[6] or "NON_TRAIT")])
 
 
 def _jaxb_wrapped(tag, v, ctx):
@@ -827,7 +1012,7 @@ def _jaxb_wrapped(tag, v, ctx):
         node = XNode(tag, [("xsi:type", "jaxbListWrapper")], [XNode("type", text="SET" if isinstance(v, set) else "LIST")])
         for x in v:
             if isinstance(x, FactHandleRef):
-                node.add(XNode("element", [("xsi:type", "disconnectedFactHandle"), ("external-form", x.external_form)]))
+                node.add(_jaxb_disconnected("element", x))
             elif x is not None:
                 node.add(J.encode_any("element", x, ctx))
         return node
@@ -842,4 +1027,5 @@ def _jaxb_wrapped(tag, v, ctx):
 
 
 __all__ = ["BatchExecutionCommand", "ExecutionResults", "Command", "FactHandleRef", "QueryResults", "single_command",
-           "COMMAND_CLASSES", "BATCH_CLASSES", "JavaBean"]
+           "COMMAND_CLASSES", "BATCH_CLASSES", "JAXB_SINGLE_ROOTS", "AGENDA_FILTERS", "AgendaFilterSpec",
+           "java_hashmap_order", "JavaBean"]

@@ -70,13 +70,24 @@ def json_batch(lookup, commands, types):
             body = {"fact-handle": m["handle"].external_form,
                     "setters": [{"accessor": a, "value": v} for a, v in m["setters"]]}
         elif n == "update":
-            body = {"fact-handle": m["handle"].external_form, "object": b(m["object"]), "entryPoint": "DEFAULT"}
+            body = {"fact-handle": m["handle"].external_form, "object": b(m["object"]), "entryPoint": "DEFAULT",
+                    "modifiedProperties": m.get("modified_properties")}
         elif n == "get-object":
             body = {"fact-handle": m["handle"].external_form, "out-identifier": m.get("out_identifier")}
         elif n == "get-fact-handles":
             body = {"disconnected": bool(m.get("disconnected")), "out-identifier": m.get("out_identifier")}
         elif n in ("set-focus", "clear-agenda-group", "clear-activation-group", "clear-ruleflow-group"):
             body = {"name": m["group"]}
+        elif n == "start-process":
+            body = {"processId": m["process_id"], "out-identifier": m.get("out_identifier"), "data": [],
+                    "parameter": [{"value": b(v), "key": k} for k, v in (m.get("parameters") or {}).items()]}
+        elif n == "signal-event":
+            body = {"process-instance-id": m.get("process_instance_id", -1), "correlation-key": m.get("correlation_key"),
+                    "event-type": m["event_type"], "event": b(m.get("event"))}
+        elif n == "complete-work-item":
+            body = {"id": m["id"], "result": [{"value": b(v), "key": k} for k, v in (m.get("results") or {}).items()]}
+        elif n == "abort-work-item":
+            body = {"id": m["id"]}
         else:
             body = {}
         out.append({n: body})
@@ -86,14 +97,7 @@ def json_batch(lookup, commands, types):
 def batch_body(fmt, lookup, commands, types):
     if fmt == "json":
         return json_batch(lookup, commands, types)
-    text = marshal(BatchExecutionCommand(lookup, commands), FMT[fmt], types=types)
-    if fmt == "jaxb":
-        # batch.py's JAXB writer leaves out get-objects' class-object-filter; write it as the Java client does
-        for c in commands:
-            if c.name == "get-objects" and c.m.get("class_name"):
-                tag = f'<get-objects out-identifier="{c.m["out_identifier"]}"/>'
-                text = text.replace(tag, tag[:-2] + f'><class-object-filter string="{c.m["class_name"]}"/></get-objects>', 1)
-    return text
+    return marshal(BatchExecutionCommand(lookup, commands), FMT[fmt], types=types)
 
 
 def post(client, cid, fmt, body, status=None, headers=None):

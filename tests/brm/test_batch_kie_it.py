@@ -3,8 +3,8 @@ endpoint, replayed over HTTP in JSON, JAXB and XSTREAM with small kjars of the s
 StatefulSessionUsage, StatelessSessionUsage, DisposeCommand, AgendaGroup, Agenda, ActivationGroup,
 KieServerDrools (lookup error, command script).
 
-Tests marked xfail document where the protected implementation (kieserver/ext/brm.py,
-marshallers/types/batch.py) still differs from KIE; see docs/brm-review.md."""
+Each test once marked xfail named a gap of kieserver/ext/brm.py or
+marshallers/types/batch.py against KIE; docs/notes/brm-gaps.md says how each was closed."""
 import pytest
 
 from marshallers import unmarshal
@@ -172,8 +172,6 @@ def test_fact_handles_get_objects_and_delete(vader, fmt):
     assert r.results["facts"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="brm.py evaluates setter values as expressions; Drools 7's ModifyCommand "
-                   "assigns them as literals (accessor = 'value', MVEL coerces), so 'Lord Vader' must work")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_modify_with_setters_is_literal(vader, fmt):
     r = run(vader, fmt, [Command("insert", object=darth(vader), out_identifier="person1"), Command("fire-all-rules")])
@@ -220,7 +218,6 @@ AGENDA_FILTER = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="brm.py ignores the agenda filter's `accept` flag (false inverts it)")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_agenda_filter_with_accept_false(vader, fmt):
     sr, _ = post(vader, "stateful-session", fmt, AGENDA_FILTER[fmt], 200)
@@ -267,15 +264,11 @@ def test_single_command_class_type(vader, fmt):
     assert len(r.results["o"]) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="JAXB names single commands by their own root elements "
-                   "(insert-object-command, disposeCommand, deleteCommand...); batch.py knows the batch names only")
 def test_single_command_class_type_jaxb(vader):
     sr, _ = post(vader, "stateful-session", "jaxb", SINGLE_INSERT["jaxb"], 200, headers={"X-KIE-ClassType": SINGLE})
     assert sr.result.results["person1"].firstname == "Darth"
 
 
-@pytest.mark.xfail(strict=True, reason="Drools ignores a delete of a fact handle that is not in the working "
-                   "memory (testInsertDisposeDelete expects SUCCESS); brm.py answers FAILURE")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_insert_dispose_delete(vader, fmt):
     r = run(vader, fmt, [Command("insert", object=darth(vader), out_identifier="person1")], lookup=None)
@@ -305,8 +298,6 @@ def test_stateless_default_session(client, fmt):
     assert r.results["person1"].surname == "Vader"
 
 
-@pytest.mark.xfail(strict=True, reason="KieServerUtils.getDefaultKieSession falls back to the default stateless "
-                   "session when there is no default stateful one; kjar.ksession(None) does not")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_stateless_default_session_without_lookup(client, fmt):
     km = ('<kmodule xmlns="http://www.drools.org/xsd/kmodule"><kbase name="kbase1" packages="org.kie.server.testing">'
@@ -326,8 +317,6 @@ def test_stateless_query(vader, fmt):
     assert len(q) == 1 and all(row["person"][0] is not None for row in q.rows)
 
 
-@pytest.mark.xfail(strict=True, reason="StatelessKieSession.execute fires at the end only when the batch has no "
-                   "fire-all-rules command; brm.py always fires again")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_stateless_explicit_fire_all_rules_is_not_repeated(vader, fmt):
     r = run(vader, fmt, [Command("insert", object=darth(vader), out_identifier="person1"),

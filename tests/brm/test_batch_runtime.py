@@ -128,10 +128,6 @@ def test_concurrent_batches_from_two_server_instances_serialize(server_factory):
 
 def test_first_batches_of_a_new_session_race_without_errors(server_factory, store_url, request):
     """Two instances that both find no stored session yet must not both create it."""
-    if store_url.startswith("postgresql"):
-        request.node.add_marker(pytest.mark.xfail(reason="brm.py: on PostgreSQL SELECT ... FOR UPDATE locks no row "
-                                                  "when none exists yet; two first batches both INSERT and one dies with "
-                                                  "IntegrityError (plain 500)"))
     a = server_factory()
     deploy(a, "counter", {"org/example/counter/rules.drl": COUNTER_DRL}, KMODULE)
     b = server_factory()
@@ -202,8 +198,6 @@ def test_failing_batch_is_500_with_envelope_and_keeps_state(counter, fmt):
     assert count(counter, fmt) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="brm.py catches a fixed list of exception types; an ExpressionError (or any "
-                   "other) escapes as a plain 500 instead of the FAILURE envelope")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_any_command_error_gives_the_failure_envelope(counter, fmt):
     r = results(counter, "counter", fmt, [Command("insert", object=item(counter, "x"), out_identifier="x")])
@@ -275,8 +269,6 @@ def test_entry_points_in_fact_handles(counter, fmt):
     assert [i.name for i in sr.result.results["items"] if getattr(i, "_java_name", "") == ITEM] == ["stream:hi"]
 
 
-@pytest.mark.xfail(strict=True, reason="KieSession.getObjects()/getFactHandles() read the DEFAULT entry point only; "
-                   "the rule session returns facts of every entry point")
 def test_get_objects_reads_the_default_entry_point(counter):
     r = results(counter, "counter", "json", [Command("insert", object="hi", entry_point="stream"),
                                              Command("get-objects", out_identifier="o"),
@@ -319,8 +311,6 @@ def _hashmap_order(keys):
     return sorted(keys, key=lambda k: (h(k) ^ (h(k) >> 16)) & (n - 1))   # stable: insertion order within a bucket
 
 
-@pytest.mark.xfail(strict=True, reason="ExecutionResults writes results/facts in insertion order; Drools keeps them "
-                   "in HashMaps (the golden files and the appendix show Java HashMap order)")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_results_in_java_hashmap_order(counter, fmt):
     sr, _ = call(counter, "counter", fmt, [Command("insert", object="hi", out_identifier="person"),
@@ -422,19 +412,19 @@ def test_two_gunicorn_workers_share_one_working_memory(tmp_path, db):
             drop_pg_schema(schema)
 
 
-@pytest.mark.xfail(strict=True, reason="GetObjectsCommand adds a result only under its out-identifier; brm.py "
-                   "files it under 'objects' when there is none")
 def test_get_objects_without_out_identifier_adds_no_result(counter):
     r = results(counter, "counter", "json", [Command("insert", object=item(counter, "x")),
                                              Command("get-objects")])
     assert r.results == {}
 
 
-@pytest.mark.xfail(strict=True, reason="Drools writes an event's handle with format version 5 (EventFactHandle); "
-                   "containers/rules' FactHandle.external_form always starts with 0")
-def test_event_fact_handles_have_format_version_5(client):
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_event_fact_handles_have_format_version_5(client, fmt):
     drl = "package org.example.ev\ndeclare Tick\n    @role(event)\n    n : int\nend\nrule \"t\" when Tick() then end\n"
     deploy(client, "events", {"org/example/ev/rules.drl": drl})
-    r = results(client, "events", "json", [Command("insert", object=bean(client, "events", "org.example.ev.Tick", n=1),
-                                                   out_identifier="t")])
-    assert r.facts["t"].external_form.startswith("5:")
+    sr, text = call(client, "events", fmt, [Command("insert", object=bean(client, "events", "org.example.ev.Tick", n=1),
+                                                    out_identifier="t")])
+    assert sr.result.facts["t"].external_form.startswith("5:")
+    # JSON names the handle's runtime class; JAXB writes the nearest known type (defaultFactHandle)
+    assert {"json": '"org.drools.core.common.EventFactHandle"', "jaxb": 'xsi:type="defaultFactHandle"',
+            "xstream": '<fact-handle identifier="t" external-form="5:'}[fmt] in text

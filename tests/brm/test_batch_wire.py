@@ -93,7 +93,10 @@ def test_batch_all_reads_the_same_in_every_format(types):
                      "set-focus", "clear-agenda", "clear-agenda-group", "get-fact-handles", "get-object", "dispose"]
     for k in ("jaxb", "xstream"):
         assert parsed[k].lookup == "defaultKieSession"
-        assert [_norm(c) for c in parsed[k].commands] == [_norm(c) for c in parsed["json"].commands], k
+        expected = [_norm(c) for c in parsed["json"].commands]
+        if k == "xstream":   # UpdateConverter always builds a modifiedProperties array (empty here)
+            expected = [(n, dict(m, modified_properties=[]) if n == "update" else m) for n, m in expected]
+        assert [_norm(c) for c in parsed[k].commands] == expected, k
     c = {x.name: x for x in reversed(parsed["json"].commands)}    # first of each name
     assert [p.name for p in c["insert-elements"].m["objects"]] == ["a", "b"]
     assert c["insert-elements"].m["out_identifier"] == "many"
@@ -239,8 +242,6 @@ def test_experiments_insert_elements(types):
     assert b.commands[0].m["objects"] == [] and b.commands[0].m["out_identifier"] == "many"
 
 
-@pytest.mark.xfail(strict=True, reason="batch.py: Jackson refuses a plain array as insert-elements' "
-                   "`list` (MismatchedInputException); ours inserts nothing")
 def test_experiments_insert_elements_list_array_is_refused(types):
     with pytest.raises(MarshallingError):
         _one(types, '{"commands":[{"insert-elements":{"list":[{"org.test.Person":{"name":"a"}}]}}]}')
