@@ -190,6 +190,8 @@ class RuleSession:
         self._justified: dict[int, set] = {}       # logical fact handle id -> {(rule, key)}
         self._justifies: dict[tuple, set] = {}     # (rule, key) -> {handle ids}
         self._logical_index: dict = {}
+        self._pos: dict[int, dict] = {}           # id(pattern) -> {handle id: (evaluation, rank)}
+        self._evalno = 0
         self.listeners = []
         self.out = None
         self.disposed = False
@@ -643,6 +645,22 @@ class RuleSession:
         st.dirty = False
         rule = st.rule
         changes, st.changes = st.changes, {}
+        self._evalno += 1
+        ev = self._evalno
+        for pid, per in changes.items():
+            # a node memory takes one evaluation's staged facts newest-first (TupleSetsImpl prepends)
+            posd = self._pos.get(pid)
+            if posd is None:
+                posd = self._pos[pid] = {}
+            live = []
+            for hid, k in per.items():
+                if k == "del":
+                    posd.pop(hid, None)
+                else:
+                    live.append(hid)
+            n = len(live) - 1
+            for i, hid in enumerate(live):
+                posd[hid] = (ev, n - i)
         if st.initialized and self._incremental(st, changes):
             found = self._delta(st, changes)
         else:
@@ -654,14 +672,14 @@ class RuleSession:
         st.initialized = True
         seen = set()
         new_acts = False
+        new = []
         for key, vers, env2, facts in found:
             seen.add(key)
             prev = st.matches.get(key)
             if prev is None:
                 st.matches[key] = [env2, vers, False, facts]
                 if not st.locked:
-                    self._activate(st, key, env2, facts)
-                    new_acts = True
+                    new.append((key, env2, facts))
             elif prev[1] != vers:
                 prev[0], prev[1], prev[3] = env2, vers, facts
                 if key in st.pending:
@@ -672,12 +690,69 @@ class RuleSession:
                     prev[2] = False
                     self._activate(st, key, env2, facts)
                     new_acts = True
+        if new:
+            # the terminal node takes updates before inserts, and the inserts in the order the
+            # network staged them (see _order_key)
+            if len(new) > 1:
+                okey = self._order_key
+                new.sort(key=lambda m: okey(rule, m[0]))
+            for key, env2, facts in new:
+                self._activate(st, key, env2, facts)
+            new_acts = True
         for key in [k for k in st.matches if k not in seen]:
             del st.matches[key]
             st.pending.pop(key, None)
             self._unjustify(rule.name, key)
         if new_acts and rule.auto_focus and rule.agenda_group not in self.focus[-1:]:
             self.set_focus(rule.agenda_group)
+
+    def _order_key(self, rule, key):
+        """Sort key giving the order in which Phreak stages a rule's new match at its terminal node.
+
+        Every staged list is LIFO (TupleSetsImpl.addInsert prepends): a node memory holds each
+        evaluation's facts newest-first; a join node produces right inserts (new right fact x
+        old left tuples in memory order) before left inserts (new left tuples in staged order x
+        the right memory), and its output list is the reverse of what it produced; not, exists,
+        eval, accumulate and from nodes reverse their input likewise.  A fact's position is
+        (evaluation, rank in that evaluation's staged list); a tuple was created in the latest
+        evaluation of its facts."""
+        branch = rule.branches[key[0]]
+        pos_all = self._pos
+        i = 1
+        lk = None      # this tuple's place in its node's output list
+        mk = None      # its place in the next node's left memory
+        ep = 0         # evaluation that created it
+        for kind, ce in branch:
+            if kind == "pattern":
+                entry = key[i]
+                i += 1
+                if ce.source is None:
+                    pd = pos_all.get(id(ce))
+                    pos = pd.get(entry, _POS0) if pd is not None else _POS0
+                    if lk is None:
+                        lk = mk = pos
+                        ep = pos[0]
+                        continue
+                    er = pos[0]
+                    if ep < er:
+                        prod = (1, pos, mk)      # right insert joined with an older left tuple
+                    else:
+                        prod = (2, lk, pos)      # left insert joined with the right memory
+                        er = ep
+                    ep = er
+                else:
+                    if lk is None:
+                        lk, mk = _POS0, _POS0
+                    prod = (2, lk, entry[1] if isinstance(entry, tuple) else 0)
+            else:
+                if kind == "accumulate":
+                    i += 1
+                if lk is None:
+                    lk, mk = _POS0, _POS0
+                prod = (2, lk)
+            lk = _Rev(prod)
+            mk = (ep, lk)
+        return lk if lk is not None else _POS0
 
     def _incremental(self, st, changes):
         """Whether only the changed facts need joining: every change is on a top-level pattern,
@@ -987,7 +1062,16 @@ class RuleSession:
         already fired: refraction), the focus stack and the truth-maintenance justifications."""
         peek = next(self._ids)
         self._ids = itertools.count(peek)
+        pindex = {id(p): i for i, p in enumerate(self._all_patterns)}
         return {
+            # where each fact sits in the node memories (orders matches of later evaluations)
+            "positions": [[pindex[pid], hid, e, r] for pid, posd in self._pos.items() if pid in pindex
+                          for hid, (e, r) in posd.items()],
+            "eval_no": self._evalno,
+            # changes a rule has not evaluated yet (it is evaluated lazily, when the agenda needs it)
+            "unevaluated": {st.rule.name: [[pindex[pid], hid, kind] for pid, per in st.changes.items()
+                                            if pid in pindex for hid, kind in per.items()]
+                            for st in self._order if st.changes},
             "next_id": peek,
             "facts": [[h.id, h.entry_point, h.logical, h.version, h.obj] for h in self.get_fact_handles()],
             "globals": dict(self.globals),
@@ -1012,14 +1096,51 @@ class RuleSession:
             s._propagate(h)
         s._ids = itertools.count(int(data.get("next_id") or 1))
         s.globals = dict(data.get("globals") or {})
-        pending = {r: {_tuplify(k) for k in keys} for r, keys in (data.get("pending") or {}).items()}
+        pending = {r: [_tuplify(k) for k in keys] for r, keys in (data.get("pending") or {}).items()}
+        pats = s._all_patterns
+        unevaluated = data.get("unevaluated")
+        if data.get("positions") is not None:
+            for pi, hid, e, r in data["positions"]:
+                if 0 <= int(pi) < len(pats) and int(hid) in s.facts:
+                    s._pos.setdefault(id(pats[int(pi)]), {})[int(hid)] = (int(e), int(r))
+            s._evalno = int(data.get("eval_no") or 0)
         for st in s._order:
+            fresh = set()
+            later = {}
+            if unevaluated is not None:
+                # only the changes the rule had not seen are new to it: inserts it had not seen
+                # stay staged (the rule is evaluated later, lazily); matches of updated facts
+                # are re-activated
+                changes = {}
+                for pi, hid, kind in unevaluated.get(st.rule.name) or []:
+                    hid = int(hid)
+                    if kind == "del" or hid not in s.facts or not 0 <= int(pi) < len(pats):
+                        continue
+                    p = pats[int(pi)]
+                    if kind == "ins" and hid in s._memories[id(p)]:
+                        later.setdefault(id(p), {})[hid] = p
+                        s._touch(p, s.facts[hid], False)
+                    else:
+                        changes.setdefault(id(p), {})[hid] = kind
+                        fresh.add(hid)
+                st.changes = changes
             s._evaluate(st)
-            keep = pending.get(st.rule.name, set())
+            if later:
+                for pid, per in later.items():
+                    for hid, p in per.items():
+                        s._touch(p, s.facts[hid], True)
+                        st.changes.setdefault(pid, {})[hid] = "ins"
+                st.dirty = True
+            keep = pending.get(st.rule.name, [])
+            keep_set = set(keep)
             for key in list(st.pending):
-                if key not in keep:
+                if key not in keep_set and not any(k in fresh for k in key[1:] if isinstance(k, int)):
                     del st.pending[key]
                     st.matches[key][2] = True
+            if len(st.pending) > 1:   # the saved activations first, in their order
+                order = [k for k in keep if k in st.pending]
+                order += [k for k in st.pending if k not in keep_set]
+                st.pending = {k: st.pending[k] for k in order}
         s.focus = list(data.get("focus") or ["MAIN"])
         for hid, rule, key in data.get("justified") or []:
             just = (rule, _tuplify(key))
@@ -1067,6 +1188,34 @@ def _listify(v):
 
 def _tuplify(v):
     return tuple(_tuplify(x) for x in v) if isinstance(v, list) else v
+
+
+_POS0 = (0, 0)
+
+
+class _Rev:
+    """Reverses the order of a sort key (a staged list is the reverse of its production)."""
+    __slots__ = ("k",)
+
+    def __init__(self, k):
+        self.k = k
+
+    def __lt__(self, o):
+        return o.k < self.k
+
+    def __gt__(self, o):
+        return o.k > self.k
+
+    def __le__(self, o):
+        return o.k <= self.k
+
+    def __ge__(self, o):
+        return o.k >= self.k
+
+    def __eq__(self, o):
+        return isinstance(o, _Rev) and self.k == o.k
+
+    __hash__ = None
 
 
 _NOKEY = object()
