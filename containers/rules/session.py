@@ -716,6 +716,8 @@ class RuleSession:
         eval, accumulate and from nodes reverse their input likewise.  A fact's position is
         (evaluation, rank in that evaluation's staged list); a tuple was created in the latest
         evaluation of its facts."""
+        # keys are flat int tuples: reversing a list negates its key (a nested key starts with a
+        # phase tag, so flattening keeps the lexicographic order)
         branch = rule.branches[key[0]]
         pos_all = self._pos
         i = 1
@@ -735,23 +737,22 @@ class RuleSession:
                         continue
                     er = pos[0]
                     if ep < er:
-                        prod = (1, pos, mk)      # right insert joined with an older left tuple
+                        prod = (1,) + pos + mk      # right insert joined with an older left tuple
+                        ep = er
                     else:
-                        prod = (2, lk, pos)      # left insert joined with the right memory
-                        er = ep
-                    ep = er
+                        prod = (2,) + lk + pos      # left insert joined with the right memory
                 else:
                     if lk is None:
-                        lk, mk = _POS0, _POS0
-                    prod = (2, lk, entry[1] if isinstance(entry, tuple) else 0)
+                        lk = mk = _POS0
+                    prod = (2,) + lk + ((entry[1] if isinstance(entry, tuple) else 0),)
             else:
                 if kind == "accumulate":
                     i += 1
                 if lk is None:
-                    lk, mk = _POS0, _POS0
-                prod = (2, lk)
-            lk = _Rev(prod)
-            mk = (ep, lk)
+                    lk = mk = _POS0
+                prod = (2,) + lk
+            lk = tuple([-x for x in prod])
+            mk = (ep,) + lk
         return lk if lk is not None else _POS0
 
     def _incremental(self, st, changes):
@@ -1191,31 +1192,6 @@ def _tuplify(v):
 
 
 _POS0 = (0, 0)
-
-
-class _Rev:
-    """Reverses the order of a sort key (a staged list is the reverse of its production)."""
-    __slots__ = ("k",)
-
-    def __init__(self, k):
-        self.k = k
-
-    def __lt__(self, o):
-        return o.k < self.k
-
-    def __gt__(self, o):
-        return o.k > self.k
-
-    def __le__(self, o):
-        return o.k <= self.k
-
-    def __ge__(self, o):
-        return o.k >= self.k
-
-    def __eq__(self, o):
-        return isinstance(o, _Rev) and self.k == o.k
-
-    __hash__ = None
 
 
 _NOKEY = object()
