@@ -68,11 +68,12 @@ def _java_hash(o):
 
 
 class Activation:
-    __slots__ = ("rule", "key", "env", "salience", "seq", "facts", "due")
+    __slots__ = ("rule", "key", "env", "salience", "seq", "facts", "due", "batch")
 
     def __init__(self, rule, key, env, salience, seq, facts, due=0.0):
         self.rule, self.key, self.env, self.salience, self.seq, self.facts = rule, key, env, salience, seq, facts
         self.due = due
+        self.batch = 0
 
 
 class _RuleState:
@@ -437,18 +438,20 @@ class RuleSession:
     def _candidates(self, p: CompiledPattern, env):
         if p.source is None:
             idx = self._indexes.get(id(p))
-            if idx is not None and not idx[0].get(_UNHASHABLE):
+            # matching does not change the memories: their views are iterated as they are
+            if idx is not None and _UNHASHABLE not in idx[0]:
                 try:
-                    key = tuple(fn.fn(env) for fn in p.index[1])
+                    key = tuple([fn.fn(env) for fn in p.index[1]])
                     bucket = idx[0].get(key)
                 except Exception:  # noqa: BLE001 - an unhashable probe: scan the memory
-                    return list(self._memories[id(p)].values())
+                    return self._memories[id(p)].values()
                 if bucket is None:
-                    if any(isinstance(k, float) for k in key):
-                        return list(self._memories[id(p)].values())   # 1 == 1.0 across types: scan
-                    return []
-                return list(bucket.values())
-            return list(self._memories[id(p)].values())
+                    for k in key:
+                        if isinstance(k, float):
+                            return self._memories[id(p)].values()   # 1 == 1.0 across types: scan
+                    return ()
+                return bucket.values()
+            return self._memories[id(p)].values()
         kind, val = p.source
         if kind == "from":
             try:
@@ -464,7 +467,7 @@ class RuleSession:
             return [_FromItem(x, i) for i, x in enumerate(v)]
         if kind == "collect":
             items = []
-            for _key, _v, e2, _f in self._matches(val, 0, dict(env), [], [], []):
+            for _key, _v, e2, _f in self._all(val, dict(env)):
                 items.append(e2.get("__last__"))
             return [_FromItem(items, 0)]
         if kind == "accumulate":
@@ -481,6 +484,88 @@ class RuleSession:
             if not truth(c.fn(env)):
                 return False
         return True
+
+    def _join(self, ces, i, env, key, vers, facts, restrict, out):
+        """Append (key tuple, versions, env, facts) for every match of ces[i:] under env to out,
+        in network order (the list form of _matches, without a generator per level)."""
+        if i == len(ces):
+            out.append((tuple(key), tuple(vers), dict(env), list(facts)))
+            return
+        kind, ce = ces[i]
+        nxt = i + 1
+        if kind == "pattern":
+            is_source = ce.source is not None
+            matcher = ce.matcher
+            if not is_source and not matcher:
+                return
+            binders = ce.binders
+            beta = ce.beta
+            binding = ce.binding
+            cands = self._candidates(ce, env)
+            if restrict is not None and id(ce) in restrict:
+                mode, ids = restrict[id(ce)]
+                only = mode == "only"
+                cands = [c for c in cands if (c.id in ids) == only]
+            pid = id(ce)
+            pver = self._pver
+            join = self._join
+            for cand in cands:
+                obj = cand.obj
+                if is_source and not matcher(obj):
+                    continue
+                env["this"] = obj
+                ok = True
+                try:
+                    for var, c in binders:
+                        env[var] = c.fn(env)
+                    for c in beta:
+                        r = c.fn(env)
+                        if r is not True and not truth(r):
+                            ok = False
+                            break
+                except (JavaException, KeyError, TypeError, AttributeError):
+                    ok = False
+                del env["this"]
+                if ok:
+                    if binding:
+                        env[binding] = obj
+                    env["__last__"] = obj
+                    if is_source:
+                        key.append(("f", cand.id, id(obj)))
+                        vers.append(None)
+                    else:
+                        key.append(cand.id)
+                        vers.append(pver.get((pid, cand.id), 0))
+                    facts.append(obj)
+                    join(ces, nxt, env, key, vers, facts, restrict, out)
+                    key.pop()
+                    vers.pop()
+                    facts.pop()
+                    if binding:
+                        env.pop(binding, None)
+                for var, _c in binders:
+                    env.pop(var, None)
+        elif kind == "not":
+            if not self._any(ce, env):
+                self._join(ces, nxt, env, key, vers, facts, restrict, out)
+        elif kind == "exists":
+            if self._any(ce, env):
+                self._join(ces, nxt, env, key, vers, facts, restrict, out)
+        elif kind == "eval":
+            try:
+                ok = truth(ce.fn(env))
+            except (JavaException, KeyError, TypeError, AttributeError):
+                ok = False
+            if ok:
+                self._join(ces, nxt, env, key, vers, facts, restrict, out)
+        elif kind == "accumulate":
+            for m in self._matches(ces, i, env, key, vers, facts, restrict):
+                out.append(m)
+
+    def _all(self, ces, env, restrict=None):
+        out = []
+        self._join(ces, 0, env, [], [], [], restrict, out)
+        return out
 
     def _matches(self, ces, i, env, key, vers, facts, restrict=None):
         """Yield (key tuple, versions, env, facts) for every match of ces[i:] under env, in network
@@ -562,16 +647,39 @@ class RuleSession:
             env.update(saved)
 
     def _any(self, ces, env):
-        if len(ces) == 1 and ces[0][0] == "pattern" and ces[0][1].source is None:
-            return self._any_pattern(ces[0][1], env)
+        single = _SINGLE.get(id(ces))
+        if single is None:
+            single = _SINGLE[id(ces)] = (ces, ces[0][1] if len(ces) == 1 and ces[0][0] == "pattern"
+                                         and ces[0][1].source is None else False)
+        if single[1] is not False:
+            return self._any_pattern(single[1], env)
         for _ in self._matches(ces, 0, dict(env), [], [], []):
             return True
         return False
 
     def _any_pattern(self, p, env):
         """Fast path of not/exists over one pattern: is there a fact satisfying it under env?"""
-        env = dict(env)
         binders, beta = p.binders, p.beta
+        if not binders:
+            saved = env.get("this", _NOKEY)
+            try:
+                for cand in self._candidates(p, env):
+                    env["this"] = cand.obj
+                    try:
+                        for c in beta:
+                            if not truth(c.fn(env)):
+                                break
+                        else:
+                            return True
+                    except (JavaException, KeyError, TypeError, AttributeError):
+                        continue
+                return False
+            finally:
+                if saved is _NOKEY:
+                    env.pop("this", None)
+                else:
+                    env["this"] = saved
+        env = dict(env)
         for cand in self._candidates(p, env):
             env["this"] = cand.obj
             try:
@@ -588,7 +696,7 @@ class RuleSession:
 
     def _accumulate(self, acc: CAccumulate, env, single=False, sig=None):
         matches = []
-        for k, v, e, _f in self._matches(acc.source, 0, dict(env), [], [], []):
+        for k, v, e, _f in self._all(acc.source, dict(env)):
             matches.append(e)
             if sig is not None:
                 sig.append((k, v))
@@ -635,6 +743,10 @@ class RuleSession:
         if isinstance(s, int):
             return s
         try:
+            return int(s.fn(env))    # a match's bindings already carry the globals
+        except Exception:  # noqa: BLE001
+            pass
+        try:
             e = dict(self.globals)
             e.update(env)
             return int(s.fn(e))
@@ -667,7 +779,7 @@ class RuleSession:
             found = []
             for bi, branch in enumerate(rule.branches):
                 env = dict(self.globals)
-                for key, vers, env2, facts in self._matches(branch, 0, env, [], [], []):
+                for key, vers, env2, facts in self._all(branch, env):
                     found.append(((bi,) + key, vers, env2, facts))
         st.initialized = True
         seen = set()
@@ -693,9 +805,12 @@ class RuleSession:
         if new:
             # the terminal node takes updates before inserts, and the inserts in the order the
             # network staged them (see _order_key)
-            if len(new) > 1:
+            if len(new) > 1 and isinstance(rule.salience, int):
+                # (dynamic salience: matches are picked by salience, the staged order only breaks
+                # ties, so it is worked out when one is picked: _first_key)
                 okey = self._order_key
-                new.sort(key=lambda m: okey(rule, m[0]))
+                cache = {}
+                new.sort(key=lambda m: okey(rule, m[0], cache))
             for key, env2, facts in new:
                 self._activate(st, key, env2, facts)
             new_acts = True
@@ -706,7 +821,7 @@ class RuleSession:
         if new_acts and rule.auto_focus and rule.agenda_group not in self.focus[-1:]:
             self.set_focus(rule.agenda_group)
 
-    def _order_key(self, rule, key):
+    def _order_key(self, rule, key, cache=None):
         """Sort key giving the order in which Phreak stages a rule's new match at its terminal node.
 
         Every staged list is LIFO (TupleSetsImpl.addInsert prepends): a node memory holds each
@@ -724,16 +839,25 @@ class RuleSession:
         lk = None      # this tuple's place in its node's output list
         mk = None      # its place in the next node's left memory
         ep = 0         # evaluation that created it
+        if cache is None:
+            cache = {}
         for kind, ce in branch:
-            if kind == "pattern":
-                entry = key[i]
+            if kind == "accumulate" or kind == "pattern":
                 i += 1
+            kp = (id(ce), key[:i])      # the tuple so far: shared by many matches
+            hit = cache.get(kp)
+            if hit is not None:
+                lk, mk, ep = hit
+                continue
+            if kind == "pattern":
+                entry = key[i - 1]
                 if ce.source is None:
                     pd = pos_all.get(id(ce))
                     pos = pd.get(entry, _POS0) if pd is not None else _POS0
                     if lk is None:
                         lk = mk = pos
                         ep = pos[0]
+                        cache[kp] = (lk, mk, ep)
                         continue
                     er = pos[0]
                     if ep < er:
@@ -746,13 +870,12 @@ class RuleSession:
                         lk = mk = _POS0
                     prod = (2,) + lk + ((entry[1] if isinstance(entry, tuple) else 0),)
             else:
-                if kind == "accumulate":
-                    i += 1
                 if lk is None:
                     lk = mk = _POS0
                 prod = (2,) + lk
             lk = tuple([-x for x in prod])
             mk = (ep,) + lk
+            cache[kp] = (lk, mk, ep)
         return lk if lk is not None else _POS0
 
     def _incremental(self, st, changes):
@@ -792,10 +915,37 @@ class RuleSession:
                 if live:
                     restrict = dict(before)
                     restrict[id(ce)] = ("only", live)
-                    for key, vers, env2, facts in self._matches(branch, 0, dict(self.globals), [], [], [], restrict):
+                    for key, vers, env2, facts in self._all(branch, dict(self.globals), restrict):
                         found.append(((bi,) + key, vers, env2, facts))
                     before[id(ce)] = ("exclude", live)
         return found
+
+    def _first_key(self, st):
+        """The next activation of a rule: in order, or the highest salience for dynamic salience
+        (ties: the earlier evaluation, then the order the network staged them in)."""
+        if st.rule.delay_ms:
+            now = time.time()
+            return next(k for k, a in st.pending.items() if a.due <= now)
+        if isinstance(st.rule.salience, int):
+            return next(iter(st.pending))
+        best = None
+        ties = None
+        for k, a in st.pending.items():
+            if best is None or a.salience > best.salience:
+                best = a
+                ties = None
+            elif a.salience == best.salience:
+                if ties is None:
+                    ties = [best]
+                ties.append(a)
+        if ties is None:
+            return best.key
+        first = min(a.batch for a in ties)
+        ties = [a for a in ties if a.batch == first]
+        if len(ties) == 1:
+            return ties[0].key
+        cache = {}
+        return min(ties, key=lambda a: self._order_key(st.rule, a.key, cache)).key
 
     def _modified_by_self(self, rule, facts):
         for f in facts:
@@ -809,7 +959,8 @@ class RuleSession:
         if rule.enabled is False:
             return
         due = time.time() + rule.delay_ms / 1000.0 if rule.delay_ms else 0.0
-        st.pending[key] = Activation(rule, key, env, self._salience(rule, env), next(self._seq), facts, due)
+        act = st.pending[key] = Activation(rule, key, env, self._salience(rule, env), next(self._seq), facts, due)
+        act.batch = self._evalno
 
     def _linked(self, st):
         for branch in st.rule.branches:
@@ -937,7 +1088,7 @@ class RuleSession:
             if group not in active:
                 self._activate_group(group, active)
             while self._fireable(st) and not self._halt and (limit < 0 or fired < limit):
-                key = _first_key(st)
+                key = self._first_key(st)
                 act = st.pending.pop(key)
                 if agenda_filter is not None and not agenda_filter(st.rule.name):
                     continue
@@ -1047,7 +1198,7 @@ class RuleSession:
             env = dict(self.globals)
             for (ptype, pname), a in zip(q.params, args):
                 env[pname] = coerce(a, ptype)
-            for _key, _v, e, _f in self._matches(branch, 0, env, [], [], []):
+            for _key, _v, e, _f in self._all(branch, env):
                 e.pop("this", None)
                 e.pop("__last__", None)
                 for g in self.globals:
@@ -1169,18 +1320,6 @@ class RuleSession:
 
 
 
-def _first_key(st):
-    """The next activation of a rule: in order, or the highest salience for dynamic salience."""
-    if st.rule.delay_ms:
-        now = time.time()
-        return next(k for k, a in st.pending.items() if a.due <= now)
-    if isinstance(st.rule.salience, int):
-        return next(iter(st.pending))
-    best = None
-    for k, a in st.pending.items():
-        if best is None or a.salience > st.pending[best].salience:
-            best = k
-    return best
 
 
 def _listify(v):
@@ -1192,6 +1331,7 @@ def _tuplify(v):
 
 
 _POS0 = (0, 0)
+_SINGLE = {}   # id(CE list of a not/exists) -> (the list, its only pattern or False)
 
 
 _NOKEY = object()
