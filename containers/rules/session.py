@@ -435,6 +435,24 @@ class RuleSession:
                 self.delete(self.facts[hid])
 
     # -- matching ----------------------------------------------------------------------------------
+    def _bucket(self, p: CompiledPattern, env):
+        """(facts, constraints still to check) of a pattern without a source: an index bucket
+        needs only the constraints the index does not answer."""
+        idx = self._indexes.get(id(p))
+        if idx is not None and _UNHASHABLE not in idx[0]:
+            try:
+                key = tuple([fn.fn(env) for fn in p.index[1]])
+                bucket = idx[0].get(key)
+            except Exception:  # noqa: BLE001 - an unhashable probe: scan the memory
+                return self._memories[id(p)].values(), p.beta
+            if bucket is None:
+                for k in key:
+                    if isinstance(k, float):
+                        return self._memories[id(p)].values(), p.beta   # 1 == 1.0 across types: scan
+                return (), p.beta
+            return bucket.values(), p.beta_unindexed
+        return self._memories[id(p)].values(), p.beta
+
     def _candidates(self, p: CompiledPattern, env):
         if p.source is None:
             idx = self._indexes.get(id(p))
@@ -499,9 +517,11 @@ class RuleSession:
             if not is_source and not matcher:
                 return
             binders = ce.binders
-            beta = ce.beta
             binding = ce.binding
-            cands = self._candidates(ce, env)
+            if is_source:
+                cands, beta = self._candidates(ce, env), ce.beta
+            else:
+                cands, beta = self._bucket(ce, env)
             if restrict is not None and id(ce) in restrict:
                 mode, ids = restrict[id(ce)]
                 only = mode == "only"
@@ -564,7 +584,13 @@ class RuleSession:
 
     def _all(self, ces, env, restrict=None):
         out = []
-        self._join(ces, 0, env, [], [], [], restrict, out)
+        fn = _JOINERS.get(id(ces))
+        if fn is None:
+            fn = _JOINERS[id(ces)] = (ces, _compile_join(ces))
+        if fn[1] is not None:
+            fn[1](self, env, out, restrict)
+        else:
+            self._join(ces, 0, env, [], [], [], restrict, out)
         return out
 
     def _matches(self, ces, i, env, key, vers, facts, restrict=None):
@@ -659,11 +685,12 @@ class RuleSession:
 
     def _any_pattern(self, p, env):
         """Fast path of not/exists over one pattern: is there a fact satisfying it under env?"""
-        binders, beta = p.binders, p.beta
+        binders = p.binders
         if not binders:
             saved = env.get("this", _NOKEY)
+            cands, beta = self._bucket(p, env)
             try:
-                for cand in self._candidates(p, env):
+                for cand in cands:
                     env["this"] = cand.obj
                     try:
                         for c in beta:
@@ -680,6 +707,7 @@ class RuleSession:
                 else:
                     env["this"] = saved
         env = dict(env)
+        beta = p.beta
         for cand in self._candidates(p, env):
             env["this"] = cand.obj
             try:
@@ -1331,6 +1359,92 @@ def _tuplify(v):
 
 
 _POS0 = (0, 0)
+_JOINERS = {}   # id(CE list) -> (the list, its compiled join or None)
+_ERRS = (JavaException, KeyError, TypeError, AttributeError)
+
+
+def _compile_join(ces):
+    """Python source for the nested loops of a CE list made of patterns (no source), not, exists
+    and eval: the same matches, in the same order, as RuleSession._join, without its per-level
+    calls.  None when the list has other elements (the generic join handles those)."""
+    consts = {"truth": truth, "ERRS": _ERRS}
+    lines = ["def joiner(sess, env, out, restrict):",
+             "    bucket = sess._bucket",
+             "    pver = sess._pver",
+             "    anyf = sess._any"]
+    pats = []
+    ind = "    "
+    body = []
+    for i, (kind, ce) in enumerate(ces):
+        if kind == "pattern":
+            if ce.source is not None:
+                return None
+            if not ce.matcher:
+                return lambda sess, env, out, restrict: None
+            n = len(pats)
+            pats.append(ce)
+            consts[f"P{n}"] = ce
+            lines.append(f"    R{n} = restrict.get({id(ce)}) if restrict is not None else None")
+            body.append(f"{ind}cands{n}, beta{n} = bucket(P{n}, env)")
+            body.append(f"{ind}if R{n} is not None:")
+            body.append(f"{ind}    cands{n} = [c for c in cands{n} if (c.id in R{n}[1]) == (R{n}[0] == 'only')]")
+            body.append(f"{ind}for c{n} in cands{n}:")
+            ind += "    "
+            body.append(f"{ind}o{n} = c{n}.obj")
+            body.append(f"{ind}env['this'] = o{n}")
+            body.append(f"{ind}ok = True")
+            body.append(f"{ind}try:")
+            for j, (var, c) in enumerate(ce.binders):
+                consts[f"B{n}_{j}"] = c.fn
+                body.append(f"{ind}    env[{var!r}] = B{n}_{j}(env)")
+            body.append(f"{ind}    for c in beta{n}:")
+            body.append(f"{ind}        r = c.fn(env)")
+            body.append(f"{ind}        if r is not True and not truth(r):")
+            body.append(f"{ind}            ok = False")
+            body.append(f"{ind}            break")
+            body.append(f"{ind}except ERRS:")
+            body.append(f"{ind}    ok = False")
+            body.append(f"{ind}del env['this']")
+            body.append(f"{ind}if not ok:")
+            for var, _c in ce.binders:
+                body.append(f"{ind}    env.pop({var!r}, None)")
+            body.append(f"{ind}    continue")
+            if ce.binding:
+                body.append(f"{ind}env[{ce.binding!r}] = o{n}")
+            body.append(f"{ind}env['__last__'] = o{n}")
+        elif kind in ("not", "exists"):
+            consts[f"N{i}"] = ce
+            body.append(f"{ind}if {'' if kind == 'not' else 'not '}anyf(N{i}, env):")
+            body.append(f"{ind}    pass")
+            body.append(f"{ind}else:")
+            ind += "    "
+        elif kind == "eval":
+            consts[f"E{i}"] = ce.fn
+            body.append(f"{ind}try:")
+            body.append(f"{ind}    ok = truth(E{i}(env))")
+            body.append(f"{ind}except ERRS:")
+            body.append(f"{ind}    ok = False")
+            body.append(f"{ind}if ok:")
+            ind += "    "
+        else:
+            return None
+    keys = "".join(f"c{n}.id, " for n in range(len(pats)))
+    vers = "".join(f"pver.get(({id(p)}, c{n}.id), 0), " for n, p in enumerate(pats))
+    objs = "".join(f"o{n}, " for n in range(len(pats)))
+    body.append(f"{ind}out.append((({keys}), ({vers}), dict(env), [{objs}]))")
+    # after the loops: drop the bindings the loops left (the generic join pops them per candidate)
+    tail = []
+    for p in pats:
+        for var, _c in p.binders:
+            tail.append(f"    env.pop({var!r}, None)")
+        if p.binding:
+            tail.append(f"    env.pop({p.binding!r}, None)")
+    if pats:
+        tail.append("    env.pop('__last__', None)")
+    src = "\n".join(lines + body + tail) + "\n"
+    ns = dict(consts)
+    exec(compile(src, "<rule join>", "exec"), ns)
+    return ns["joiner"]
 _SINGLE = {}   # id(CE list of a not/exists) -> (the list, its only pattern or False)
 
 
