@@ -191,6 +191,7 @@ class RuleSession:
         self._justified: dict[int, set] = {}       # logical fact handle id -> {(rule, key)}
         self._justifies: dict[tuple, set] = {}     # (rule, key) -> {handle ids}
         self._logical_index: dict = {}
+        self._pinfo: dict[int, tuple] = {}          # id(pattern) -> what _bucket needs
         self._pos: dict[int, dict] = {}           # id(pattern) -> {handle id: (evaluation, rank)}
         self._evalno = 0
         self.listeners = []
@@ -438,20 +439,26 @@ class RuleSession:
     def _bucket(self, p: CompiledPattern, env):
         """(facts, constraints still to check) of a pattern without a source: an index bucket
         needs only the constraints the index does not answer."""
-        idx = self._indexes.get(id(p))
-        if idx is not None and _UNHASHABLE not in idx[0]:
+        info = self._pinfo.get(id(p))
+        if info is None:
+            idx = self._indexes.get(id(p))
+            probes = tuple(fn.fn for fn in p.index[1]) if idx is not None else ()
+            info = self._pinfo[id(p)] = (idx[0] if idx is not None else None, self._memories[id(p)], probes,
+                                         probes[0] if len(probes) == 1 else None, p.beta, p.beta_unindexed)
+        buckets, mem, probes, probe1, beta, beta_rest = info
+        if buckets is not None and _UNHASHABLE not in buckets:
             try:
-                key = tuple([fn.fn(env) for fn in p.index[1]])
-                bucket = idx[0].get(key)
+                key = (probe1(env),) if probe1 is not None else tuple([f(env) for f in probes])
+                bucket = buckets.get(key)
             except Exception:  # noqa: BLE001 - an unhashable probe: scan the memory
-                return self._memories[id(p)].values(), p.beta
+                return mem.values(), beta
             if bucket is None:
                 for k in key:
                     if isinstance(k, float):
-                        return self._memories[id(p)].values(), p.beta   # 1 == 1.0 across types: scan
-                return (), p.beta
-            return bucket.values(), p.beta_unindexed
-        return self._memories[id(p)].values(), p.beta
+                        return mem.values(), beta   # 1 == 1.0 across types: scan
+                return (), beta
+            return bucket.values(), beta_rest
+        return mem.values(), beta
 
     def _candidates(self, p: CompiledPattern, env):
         if p.source is None:
@@ -1371,7 +1378,8 @@ def _compile_join(ces):
     lines = ["def joiner(sess, env, out, restrict):",
              "    bucket = sess._bucket",
              "    pver = sess._pver",
-             "    anyf = sess._any"]
+             "    anyf = sess._any",
+             "    anyp = sess._any_pattern"]
     pats = []
     ind = "    "
     body = []
@@ -1413,8 +1421,10 @@ def _compile_join(ces):
                 body.append(f"{ind}env[{ce.binding!r}] = o{n}")
             body.append(f"{ind}env['__last__'] = o{n}")
         elif kind in ("not", "exists"):
-            consts[f"N{i}"] = ce
-            body.append(f"{ind}if {'' if kind == 'not' else 'not '}anyf(N{i}, env):")
+            single = len(ce) == 1 and ce[0][0] == "pattern" and ce[0][1].source is None
+            consts[f"N{i}"] = ce[0][1] if single else ce
+            f = "anyp" if single else "anyf"
+            body.append(f"{ind}if {'' if kind == 'not' else 'not '}{f}(N{i}, env):")
             body.append(f"{ind}    pass")
             body.append(f"{ind}else:")
             ind += "    "
