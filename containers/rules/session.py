@@ -442,13 +442,13 @@ class RuleSession:
         info = self._pinfo.get(id(p))
         if info is None:
             idx = self._indexes.get(id(p))
-            probes = tuple(fn.fn for fn in p.index[1]) if idx is not None else ()
-            info = self._pinfo[id(p)] = (idx[0] if idx is not None else None, self._memories[id(p)], probes,
-                                         probes[0] if len(probes) == 1 else None, p.beta, p.beta_unindexed)
-        buckets, mem, probes, probe1, beta, beta_rest = info
+            probe = _probe_tuple(tuple(fn.fn for fn in p.index[1])) if idx is not None else None
+            info = self._pinfo[id(p)] = (idx[0] if idx is not None else None, self._memories[id(p)], probe,
+                                         p.beta, p.beta_unindexed)
+        buckets, mem, probe, beta, beta_rest = info
         if buckets is not None and _UNHASHABLE not in buckets:
             try:
-                key = (probe1(env),) if probe1 is not None else tuple([f(env) for f in probes])
+                key = probe(env)
                 bucket = buckets.get(key)
             except Exception:  # noqa: BLE001 - an unhashable probe: scan the memory
                 return mem.values(), beta
@@ -1367,6 +1367,20 @@ def _tuplify(v):
 
 _POS0 = (0, 0)
 _JOINERS = {}   # id(CE list) -> (the list, its compiled join or None)
+
+
+def _probe_tuple(fns):
+    """One function computing an index key (a tuple of the probes' values)."""
+    if len(fns) == 1:
+        f0 = fns[0]
+        return lambda env: (f0(env),)
+    if len(fns) == 2:
+        f0, f1 = fns
+        return lambda env: (f0(env), f1(env))
+    if len(fns) == 3:
+        f0, f1, f2 = fns
+        return lambda env: (f0(env), f1(env), f2(env))
+    return lambda env: tuple([f(env) for f in fns])
 _ERRS = (JavaException, KeyError, TypeError, AttributeError)
 
 
