@@ -792,6 +792,7 @@ class RuleSession:
         st.dirty = False
         rule = st.rule
         changes, st.changes = st.changes, {}
+        self._cur_changes = changes
         self._evalno += 1
         ev = self._evalno
         for pid, per in changes.items():
@@ -845,7 +846,7 @@ class RuleSession:
                 # ties, so it is worked out when one is picked: _first_key)
                 okey = self._order_key
                 cache = {}
-                new.sort(key=lambda m: okey(rule, m[0], cache))
+                new.sort(key=lambda m: okey(rule, m[0], cache, m[1]))
             for key, env2, facts in new:
                 self._activate(st, key, env2, facts)
             new_acts = True
@@ -856,7 +857,57 @@ class RuleSession:
         if new_acts and rule.auto_focus and rule.agenda_group not in self.focus[-1:]:
             self.set_focus(rule.agenda_group)
 
-    def _order_key(self, rule, key, cache=None):
+    def _newly_passing(self, ce, env):
+        """Whether a tuple passes an `exists` only thanks to facts of the current evaluation (the
+        exists node emits it now, as a new tuple, though its own facts are older)."""
+        if len(ce) != 1 or ce[0][0] != "pattern" or ce[0][1].source is not None:
+            return False
+        p = ce[0][1]
+        if not self._cur_changes.get(id(p)):
+            return False
+        ev = self._evalno
+        pd = self._pos.get(id(p)) or {}
+        e = dict(env)
+        cands, beta = self._bucket(p, e)
+        for cand in cands:
+            if pd.get(cand.id, _POS0)[0] >= ev:
+                continue
+            e["this"] = cand.obj
+            try:
+                for var, c in p.binders:
+                    e[var] = c.fn(e)
+                if all(truth(c.fn(e)) for c in beta):
+                    return False
+            except (JavaException, KeyError, TypeError, AttributeError):
+                continue
+        return True
+
+    _cur_changes = {}
+
+    def _unblocked(self, rule, key, ce):
+        """A new match made only of older facts, behind a `not` whose facts were deleted or
+        changed in this evaluation: that not node unblocked it now."""
+        changed = False
+        for kind, p in ce:
+            if kind == "pattern":
+                per = self._cur_changes.get(id(p))
+                if per and any(k != "ins" for k in per.values()):
+                    changed = True
+        if not changed:
+            return False
+        ev = self._evalno
+        i = 1
+        for kind, p in rule.branches[key[0]]:
+            if kind == "pattern" or kind == "accumulate":
+                entry = key[i]
+                i += 1
+                if kind == "pattern" and p.source is None:
+                    pd = self._pos.get(id(p))
+                    if pd is not None and pd.get(entry, _POS0)[0] >= ev:
+                        return False
+        return True
+
+    def _order_key(self, rule, key, cache=None, env=None):
         """Sort key giving the order in which Phreak stages a rule's new match at its terminal node.
 
         Every staged list is LIFO (TupleSetsImpl.addInsert prepends): a node memory holds each
@@ -907,6 +958,16 @@ class RuleSession:
             else:
                 if lk is None:
                     lk = mk = _POS0
+                if kind == "exists" and env is not None and ep < self._evalno and self._newly_passing(ce, env):
+                    ep = self._evalno
+                elif kind == "not" and env is not None and ep < self._evalno and \
+                        self._unblocked(rule, key, ce):
+                    # unblocked by a deleted or changed fact: emitted last, in blocking order
+                    ep = self._evalno
+                    lk = (-1,) + mk
+                    mk = (ep,) + lk
+                    cache[kp] = (lk, mk, ep)
+                    continue
                 prod = (2,) + lk
             lk = tuple([-x for x in prod])
             mk = (ep,) + lk
@@ -1003,6 +1064,10 @@ class RuleSession:
             for kind, ce in branch:
                 if kind == "pattern" and ce.source is None and not self._memories[id(ce)]:
                     ok = False
+                    break
+                if kind == "exists" and len(ce) == 1 and ce[0][0] == "pattern" and ce[0][1].source is None \
+                        and not self._memories[id(ce[0][1])]:
+                    ok = False    # an exists node with an empty right memory unlinks its segment
                     break
             if ok:
                 return True

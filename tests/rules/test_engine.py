@@ -310,3 +310,33 @@ def test_snapshot_keeps_inserts_the_rules_have_not_evaluated():
     s3 = RuleSession.restore(s.kbase, s2.snapshot())
     s3.set_global("list", out)
     assert s3.fire_all_rules() == 2 and out == ["b", "a"]
+
+
+def test_exists_unlinks_the_rule_until_it_has_a_fact():
+    """An exists node with an empty right memory unlinks the rule: the facts stay staged and are
+    taken in one batch once it links (order as Drools 7 stages them)."""
+    out, s, types, _ = run("""
+declare C
+    k : int
+end
+rule "r7" when Person($a : name, $k : age) exists C(k == $k) Item($b : name) then list.add($a + $b); end
+""", [("Item", ("x", 1.0)), ("Person", ("a1", 1, "c")), ("Person", ("a2", 1, "c"))])
+    assert out == []
+    s.insert(types.get("Item")("y", 1.0))
+    s.insert(types.get("Item")("z", 1.0))
+    s.insert(types.get("C")(1))
+    s.fire_all_rules()
+    assert out == ["a2x", "a2y", "a2z", "a1x", "a1y", "a1z"]
+
+
+def test_not_unblocked_by_a_delete_fires_in_blocking_order():
+    out, s, types, _ = run("""
+rule "r4" when Person($a : name, $k : age) not Item(price == $k) then list.add($a); end
+""", [("Person", ("a1", 0, "c")), ("Person", ("a3", 2, "c")), ("Person", ("b5", 0, "c"))], fire=False)
+    blocker = types.get("Item")("i", 0.0)
+    s.insert(blocker)
+    s.fire_all_rules()
+    assert out == ["a3"]
+    s.delete(s.get_fact_handle(blocker))
+    s.fire_all_rules()
+    assert out == ["a3", "b5", "a1"]
