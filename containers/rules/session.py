@@ -800,15 +800,23 @@ class RuleSession:
             posd = self._pos.get(pid)
             if posd is None:
                 posd = self._pos[pid] = {}
-            live = []
+            # (updated facts move to the memory's end before the inserts join it; they keep the
+            # evaluation that created their tuples)
+            ins, upd = [], []
             for hid, k in per.items():
                 if k == "del":
                     posd.pop(hid, None)
+                elif k == "ins" or hid not in posd:
+                    ins.append(hid)
                 else:
-                    live.append(hid)
-            n = len(live) - 1
-            for i, hid in enumerate(live):
-                posd[hid] = (ev, n - i)
+                    upd.append(hid)
+            rank = 0
+            for hid in reversed(upd):
+                posd[hid] = (ev, rank, posd[hid][2])
+                rank += 1
+            for hid in reversed(ins):
+                posd[hid] = (ev, rank, ev)
+                rank += 1
         if st.initialized and self._incremental(st, changes):
             found = self._delta(st, changes)
         else:
@@ -821,6 +829,7 @@ class RuleSession:
         seen = set()
         new_acts = False
         new = []
+        again = []
         for key, vers, env2, facts in found:
             seen.add(key)
             prev = st.matches.get(key)
@@ -836,8 +845,16 @@ class RuleSession:
                     act.salience = self._salience(rule, env2)
                 elif not st.locked and not (rule.no_loop and self._modified_by_self(rule, facts)):
                     prev[2] = False
-                    self._activate(st, key, env2, facts)
-                    new_acts = True
+                    again.append((key, env2, facts))
+        if again:
+            # re-activated matches (updates) go before new ones, in the order they were staged
+            if len(again) > 1 and isinstance(rule.salience, int):
+                okey = self._order_key
+                cache = {}
+                again.sort(key=lambda m: okey(rule, m[0], cache, m[1]))
+            for key, env2, facts in again:
+                self._activate(st, key, env2, facts)
+            new_acts = True
         if new:
             # the terminal node takes updates before inserts, and the inserts in the order the
             # network staged them (see _order_key)
@@ -942,10 +959,10 @@ class RuleSession:
                     pos = pd.get(entry, _POS0) if pd is not None else _POS0
                     if lk is None:
                         lk = mk = pos
-                        ep = pos[0]
+                        ep = pos[2]
                         cache[kp] = (lk, mk, ep)
                         continue
-                    er = pos[0]
+                    er = pos[2]
                     if ep < er:
                         prod = (1,) + pos + mk      # right insert joined with an older left tuple
                         ep = er
@@ -1317,8 +1334,8 @@ class RuleSession:
         pindex = {id(p): i for i, p in enumerate(self._all_patterns)}
         return {
             # where each fact sits in the node memories (orders matches of later evaluations)
-            "positions": [[pindex[pid], hid, e, r] for pid, posd in self._pos.items() if pid in pindex
-                          for hid, (e, r) in posd.items()],
+            "positions": [[pindex[pid], hid, e, r, c] for pid, posd in self._pos.items() if pid in pindex
+                          for hid, (e, r, c) in posd.items()],
             "eval_no": self._evalno,
             # changes a rule has not evaluated yet (it is evaluated lazily, when the agenda needs it)
             "unevaluated": {st.rule.name: [[pindex[pid], hid, kind] for pid, per in st.changes.items()
@@ -1352,9 +1369,11 @@ class RuleSession:
         pats = s._all_patterns
         unevaluated = data.get("unevaluated")
         if data.get("positions") is not None:
-            for pi, hid, e, r in data["positions"]:
+            for row in data["positions"]:
+                pi, hid, e, r = row[:4]
+                c = row[4] if len(row) > 4 else e
                 if 0 <= int(pi) < len(pats) and int(hid) in s.facts:
-                    s._pos.setdefault(id(pats[int(pi)]), {})[int(hid)] = (int(e), int(r))
+                    s._pos.setdefault(id(pats[int(pi)]), {})[int(hid)] = (int(e), int(r), int(c))
             s._evalno = int(data.get("eval_no") or 0)
         for st in s._order:
             fresh = set()
@@ -1430,7 +1449,7 @@ def _tuplify(v):
     return tuple(_tuplify(x) for x in v) if isinstance(v, list) else v
 
 
-_POS0 = (0, 0)
+_POS0 = (0, 0, 0)   # (evaluation that put it at its memory place, rank there, evaluation that created it)
 _JOINERS = {}   # id(CE list) -> (the list, its compiled join or None)
 
 

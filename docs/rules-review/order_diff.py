@@ -36,6 +36,11 @@ RULES = [
  'rule r5 when B($b : n) A($a : n) then list.add("r5 " + $b + $a); end',
  'rule r6 salience 5 when C($c : n) A($a : n, k > 1) then list.add("r6 " + $c + $a); end',
  'rule r7 when A($a : n, $k : k) exists C(k == $k) B($b : n) then list.add("r7 " + $a + $b); end',
+ 'rule r8 when A($a : n) $x : String() from ["p", "q"] then list.add("r8 " + $a + $x); end',
+ 'rule r9 when A($a : n, k == 2) then insertLogical(new C("L" + $a, 9)); list.add("r9 " + $a); end\n'
+ 'rule r10 salience 10 when C($c : n, k == 9) then list.add("r10 " + $c); end',
+ 'rule r11 when B($b : n, $k : k) not C(k == $k) A($a : n, k == $k) then list.add("r11 " + $b + $a); end',
+ 'rule r12 salience 3 when B($b : n) then list.add("r12 " + $b); end',
 ]
 
 def run(maker, rules, script):
