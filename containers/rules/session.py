@@ -424,6 +424,8 @@ class RuleSession:
         return h
 
     def _unjustify(self, rule_name, key):
+        if not self._justifies:
+            return
         hids = self._justifies.pop((rule_name, key), None)
         if not hids:
             return
@@ -1115,9 +1117,9 @@ class RuleSession:
     def _eager(self):
         """Rules evaluated before the agenda is consulted: auto-focus rules (their activation
         moves the focus) and rules that justify logical facts (their lost matches retract them)."""
+        justifying = {j[0] for j in self._justifies} if self._justifies else ()
         for st in self._order:
-            if st.dirty and ((st.rule.auto_focus and self._linked(st))
-                             or any(j[0] == st.rule.name for j in self._justifies)):
+            if st.dirty and ((st.rule.auto_focus and self._linked(st)) or st.rule.name in justifying):
                 self._evaluate(st)
 
     def _fireable(self, st):
