@@ -70,10 +70,10 @@ def _java_hash(o):
 class Activation:
     __slots__ = ("rule", "key", "env", "salience", "seq", "facts", "due", "batch")
 
-    def __init__(self, rule, key, env, salience, seq, facts, due=0.0):
+    def __init__(self, rule, key, env, salience, seq, facts, due=0.0, batch=0):
         self.rule, self.key, self.env, self.salience, self.seq, self.facts = rule, key, env, salience, seq, facts
         self.due = due
-        self.batch = 0
+        self.batch = batch
 
 
 class _RuleState:
@@ -832,12 +832,15 @@ class RuleSession:
         new_acts = False
         new = []
         again = []
+        matches = st.matches
+        seen_add = seen.add
+        locked = st.locked
         for key, vers, env2, facts in found:
-            seen.add(key)
-            prev = st.matches.get(key)
+            seen_add(key)
+            prev = matches.get(key)
             if prev is None:
-                st.matches[key] = [env2, vers, False, facts]
-                if not st.locked:
+                matches[key] = [env2, vers, False, facts]
+                if not locked:
                     new.append((key, env2, facts))
             elif prev[1] != vers:
                 prev[0], prev[1], prev[3] = env2, vers, facts
@@ -854,8 +857,7 @@ class RuleSession:
                 okey = self._order_key
                 cache = {}
                 again.sort(key=lambda m: okey(rule, m[0], cache, m[1]))
-            for key, env2, facts in again:
-                self._activate(st, key, env2, facts)
+            self._activate_all(st, again)
             new_acts = True
         if new:
             # the terminal node takes updates before inserts, and the inserts in the order the
@@ -866,8 +868,7 @@ class RuleSession:
                 okey = self._order_key
                 cache = {}
                 new.sort(key=lambda m: okey(rule, m[0], cache, m[1]))
-            for key, env2, facts in new:
-                self._activate(st, key, env2, facts)
+            self._activate_all(st, new)
             new_acts = True
         for key in [k for k in st.matches if k not in seen]:
             del st.matches[key]
@@ -1076,6 +1077,31 @@ class RuleSession:
         due = time.time() + rule.delay_ms / 1000.0 if rule.delay_ms else 0.0
         act = st.pending[key] = Activation(rule, key, env, self._salience(rule, env), next(self._seq), facts, due)
         act.batch = self._evalno
+
+    def _activate_all(self, st, items):
+        """_activate for each (key, env, facts), in order."""
+        rule = st.rule
+        if rule.enabled is False:
+            return
+        if rule.delay_ms:
+            for key, env, facts in items:
+                self._activate(st, key, env, facts)
+            return
+        pending = st.pending
+        seq = self._seq
+        batch = self._evalno
+        s = rule.salience
+        if isinstance(s, int):
+            for key, env, facts in items:
+                pending[key] = Activation(rule, key, env, s, next(seq), facts, 0.0, batch)
+            return
+        fn = s.fn
+        for key, env, facts in items:
+            try:
+                sal = int(fn(env))
+            except Exception:  # noqa: BLE001
+                sal = self._salience(rule, env)
+            pending[key] = Activation(rule, key, env, sal, next(seq), facts, 0.0, batch)
 
     def _linked(self, st):
         for branch in st.rule.branches:
