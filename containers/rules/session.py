@@ -192,6 +192,7 @@ class RuleSession:
         self._justifies: dict[tuple, set] = {}     # (rule, key) -> {handle ids}
         self._logical_index: dict = {}
         self._pinfo: dict[int, tuple] = {}          # id(pattern) -> what _bucket needs
+        self._anyfns: dict[int, object] = {}        # id(pattern) -> _any_fn(pattern)
         self._pos: dict[int, dict] = {}           # id(pattern) -> {handle id: (evaluation, rank)}
         self._evalno = 0
         self.listeners = []
@@ -691,6 +692,57 @@ class RuleSession:
         for _ in self._matches(ces, 0, dict(env), [], [], []):
             return True
         return False
+
+    def _any_fn(self, p):
+        """A function env -> whether one fact satisfies pattern p (a not/exists over one pattern
+        without bindings), reading the index bucket directly when the pattern has one."""
+        fn = self._anyfns.get(id(p))
+        if fn is not None:
+            return fn
+        anyp = self._any_pattern
+        idx = self._indexes.get(id(p))
+        if idx is None or p.binders:
+            fn = lambda env: anyp(p, env)  # noqa: E731
+        else:
+            buckets = idx[0]
+            probe = _probe_tuple(tuple(f.fn for f in p.index[1]))
+            rest = p.beta_unindexed
+
+            def fn(env):
+                if _UNHASHABLE in buckets:
+                    return anyp(p, env)
+                try:
+                    key = probe(env)
+                    b = buckets.get(key)
+                except Exception:  # noqa: BLE001 - unhashable probe: the generic scan
+                    return anyp(p, env)
+                if b is None:
+                    for k in key:
+                        if isinstance(k, float):
+                            return anyp(p, env)
+                    return False
+                if not rest:
+                    return bool(b)
+                saved = env.get("this", _NOKEY)
+                try:
+                    for cand in b.values():
+                        env["this"] = cand.obj
+                        try:
+                            for c in rest:
+                                if not truth(c.fn(env)):
+                                    break
+                            else:
+                                return True
+                        except (JavaException, KeyError, TypeError, AttributeError):
+                            continue
+                    return False
+                finally:
+                    if saved is _NOKEY:
+                        env.pop("this", None)
+                    else:
+                        env["this"] = saved
+        self._anyfns[id(p)] = fn
+        return fn
 
     def _any_pattern(self, p, env):
         """Fast path of not/exists over one pattern: is there a fact satisfying it under env?"""
@@ -1548,9 +1600,14 @@ def _compile_join(ces):
             body.append(f"{ind}env['__last__'] = o{n}")
         elif kind in ("not", "exists"):
             single = len(ce) == 1 and ce[0][0] == "pattern" and ce[0][1].source is None
-            consts[f"N{i}"] = ce[0][1] if single else ce
-            f = "anyp" if single else "anyf"
-            body.append(f"{ind}if {'' if kind == 'not' else 'not '}{f}(N{i}, env):")
+            if single:
+                consts[f"N{i}"] = ce[0][1]
+                lines.append(f"    any{i} = sess._any_fn(N{i})")
+                test = f"any{i}(env)"
+            else:
+                consts[f"N{i}"] = ce
+                test = f"anyf(N{i}, env)"
+            body.append(f"{ind}if {'' if kind == 'not' else 'not '}{test}:")
             body.append(f"{ind}    pass")
             body.append(f"{ind}else:")
             ind += "    "
