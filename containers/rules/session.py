@@ -439,15 +439,23 @@ class RuleSession:
                 self.delete(self.facts[hid])
 
     # -- matching ----------------------------------------------------------------------------------
-    def _bucket(self, p: CompiledPattern, env):
-        """(facts, constraints still to check) of a pattern without a source: an index bucket
-        needs only the constraints the index does not answer."""
+    def _info(self, p: CompiledPattern):
+        """(index buckets or None, memory, index key function, constraints, constraints an index
+        bucket leaves to check) of a pattern without a source."""
         info = self._pinfo.get(id(p))
         if info is None:
             idx = self._indexes.get(id(p))
             probe = _probe_tuple(tuple(fn.fn for fn in p.index[1])) if idx is not None else None
             info = self._pinfo[id(p)] = (idx[0] if idx is not None else None, self._memories[id(p)], probe,
                                          p.beta, p.beta_unindexed)
+        return info
+
+    def _bucket(self, p: CompiledPattern, env):
+        """(facts, constraints still to check) of a pattern without a source: an index bucket
+        needs only the constraints the index does not answer."""
+        info = self._pinfo.get(id(p))
+        if info is None:
+            info = self._info(p)
         buckets, mem, probe, beta, beta_rest = info
         if buckets is not None and _UNHASHABLE not in buckets:
             try:
@@ -1533,6 +1541,13 @@ _POS0 = (0, 0, 0)   # (evaluation that put it at its memory place, rank there, e
 _JOINERS = {}   # id(CE list) -> (the list, its compiled join or None)
 
 
+def _hasfloat(key):
+    for k in key:
+        if isinstance(k, float):
+            return True
+    return False
+
+
 def _probe_tuple(fns):
     """One function computing an index key (a tuple of the probes' values)."""
     if len(fns) == 1:
@@ -1552,7 +1567,7 @@ def _compile_join(ces):
     """Python source for the nested loops of a CE list made of patterns (no source), not, exists
     and eval: the same matches, in the same order, as RuleSession._join, without its per-level
     calls.  None when the list has other elements (the generic join handles those)."""
-    consts = {"truth": truth, "ERRS": _ERRS}
+    consts = {"truth": truth, "ERRS": _ERRS, "UNH": _UNHASHABLE, "hasfloat": _hasfloat}
     lines = ["def joiner(sess, env, out, restrict):",
              "    bucket = sess._bucket",
              "    pver = sess._pver",
@@ -1571,7 +1586,24 @@ def _compile_join(ces):
             pats.append(ce)
             consts[f"P{n}"] = ce
             lines.append(f"    R{n} = restrict.get({id(ce)}) if restrict is not None else None")
-            body.append(f"{ind}cands{n}, beta{n} = bucket(P{n}, env)")
+            lines.append(f"    bk{n}, mem{n}, probe{n}, ba{n}, br{n} = sess._info(P{n})")
+            if ce.index is None:
+                body.append(f"{ind}cands{n}, beta{n} = mem{n}.values(), ba{n}")
+            else:
+                # the index bucket (as RuleSession._bucket)
+                body.append(f"{ind}cands{n} = None")
+                body.append(f"{ind}if UNH not in bk{n}:")
+                body.append(f"{ind}    try:")
+                body.append(f"{ind}        k = probe{n}(env)")
+                body.append(f"{ind}        b = bk{n}.get(k)")
+                body.append(f"{ind}        if b is not None:")
+                body.append(f"{ind}            cands{n}, beta{n} = b.values(), br{n}")
+                body.append(f"{ind}        elif not hasfloat(k):")
+                body.append(f"{ind}            cands{n}, beta{n} = (), ba{n}")
+                body.append(f"{ind}    except Exception:")
+                body.append(f"{ind}        cands{n} = None")
+                body.append(f"{ind}if cands{n} is None:")
+                body.append(f"{ind}    cands{n}, beta{n} = mem{n}.values(), ba{n}")
             body.append(f"{ind}if R{n} is not None:")
             body.append(f"{ind}    cands{n} = [c for c in cands{n} if (c.id in R{n}[1]) == (R{n}[0] == 'only')]")
             body.append(f"{ind}for c{n} in cands{n}:")
