@@ -696,7 +696,7 @@ class RuleSession:
             single = _SINGLE[id(ces)] = (ces, ces[0][1] if len(ces) == 1 and ces[0][0] == "pattern"
                                          and ces[0][1].source is None else False)
         if single[1] is not False:
-            return self._any_pattern(single[1], env)
+            return self._any_fn(single[1])(env)
         for _ in self._matches(ces, 0, dict(env), [], [], []):
             return True
         return False
@@ -1075,7 +1075,7 @@ class RuleSession:
         recheck = any(pid in st.not_pats for pid in changes)
         found = []
         for key, (env, vers, _fired, facts) in list(st.matches.items()):
-            if touched and any(k in touched for k in key[1:] if isinstance(k, int)):
+            if touched and not touched.isdisjoint(key[1:]):
                 continue
             if recheck:
                 branch = st.rule.branches[key[0]]
