@@ -442,6 +442,14 @@ def strop(which, a, b):
 # ---------------------------------------------------------------------------------------------
 # property access and method calls
 
+def getprop_fast(o, name):
+    """getprop, with a bean's own field read first (the common case, no extra lookups)."""
+    try:
+        return o.__dict__[name]
+    except (AttributeError, KeyError, TypeError):
+        return getprop(o, name)
+
+
 def getprop(o, name):
     d = getattr(o, "__dict__", None)
     if d is not None and name in d:
