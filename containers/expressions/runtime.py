@@ -238,6 +238,11 @@ def eq(a, b):
 
 
 def ne(a, b):
+    if a is b:
+        return False
+    ta = type(a)
+    if ta is type(b) and ta in _SIMPLE:
+        return a != b
     return not eq(a, b)
 
 
