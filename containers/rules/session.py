@@ -879,8 +879,9 @@ class RuleSession:
             for hid in reversed(ins):
                 posd[hid] = (ev, rank, ev)
                 rank += 1
+        dropped = None
         if st.initialized and self._incremental(st, changes):
-            found = self._delta(st, changes)
+            found, dropped = self._delta(st, changes)
         else:
             found = []
             for bi, branch in enumerate(rule.branches):
@@ -930,7 +931,9 @@ class RuleSession:
                 new.sort(key=lambda m: okey(rule, m[0], cache, m[1]))
             self._activate_all(st, new)
             new_acts = True
-        for key in [k for k in st.matches if k not in seen]:
+        gone = [k for k in st.matches if k not in seen] if dropped is None else \
+            [k for k in dropped if k not in seen]
+        for key in gone:
             del st.matches[key]
             st.pending.pop(key, None)
             self._unjustify(rule.name, key)
@@ -1072,16 +1075,26 @@ class RuleSession:
         for pid, per in changes.items():
             if pid in st.top:
                 touched.update(per)
-        recheck = any(pid in st.not_pats for pid in changes)
+        recheck = None
+        if any(pid in st.not_pats for pid in changes):
+            # per branch, the top-level nots whose facts changed (only they can block a match now)
+            recheck = [[ce for kind, ce in branch if kind == "not"
+                        and any(k2 == "pattern" and id(ce2) in changes for k2, ce2 in ce)]
+                       for branch in st.rule.branches]
         found = []
-        for key, (env, vers, _fired, facts) in list(st.matches.items()):
-            if touched and not touched.isdisjoint(key[1:]):
-                continue
-            if recheck:
-                branch = st.rule.branches[key[0]]
-                if any(kind == "not" and self._any(ce, env) for kind, ce in branch):
+        dropped = []
+        if touched or recheck:
+            anyf = self._any
+            for key, (env, vers, _fired, facts) in st.matches.items():
+                if touched and not touched.isdisjoint(key[1:]):
+                    dropped.append(key)
                     continue
-            found.append((key, vers, env, facts))
+                if recheck:
+                    for ce in recheck[key[0]]:
+                        if anyf(ce, env):
+                            dropped.append(key)
+                            break
+        # (untouched matches stay as they are: only the dropped ones and the new ones are returned)
         for bi, branch in enumerate(st.rule.branches):
             before = {}
             for kind, ce in branch:
@@ -1094,7 +1107,7 @@ class RuleSession:
                     for key, vers, env2, facts in self._all(branch, dict(self.globals), restrict):
                         found.append(((bi,) + key, vers, env2, facts))
                     before[id(ce)] = ("exclude", live)
-        return found
+        return found, dropped
 
     def _first_key(self, st):
         """The next activation of a rule: in order, or the highest salience for dynamic salience
