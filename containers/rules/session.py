@@ -178,7 +178,7 @@ class RuleSession:
         self.globals = {}
         self._memories: dict[int, dict] = {}      # id(CompiledPattern) -> {handle id: handle}
         self._indexes: dict[int, tuple] = {}      # id(CompiledPattern) -> ({value: {hid: handle}}, {hid: value})
-        self._pver: dict[tuple, int] = {}         # (id(pattern), handle id) -> fact version that pattern last saw
+        self._pver: dict[int, dict] = {}          # id(pattern) -> {handle id: fact version that pattern last saw}
         self._patterns_by_type: dict[type, list] = {}
         self._all_patterns = []
         self._rules_of_pattern = {}
@@ -279,7 +279,13 @@ class RuleSession:
                 continue
             if modified is not None and not (p.reads & modified):
                 continue   # property reactive: this pattern reads none of the changed properties
-            self._pver[(id(p), handle.id)] = handle.version
+            pv = self._pver.get(id(p))
+            if pv is None:
+                pv = self._pver[id(p)] = {}
+            if deleted:
+                pv.pop(handle.id, None)
+            else:
+                pv[handle.id] = handle.version
             present = not deleted and self._alpha_ok(p, obj)
             change = self._touch(p, handle, present)
             for name in self._rules_of_pattern.get(id(p), ()):
@@ -545,7 +551,7 @@ class RuleSession:
                 only = mode == "only"
                 cands = [c for c in cands if (c.id in ids) == only]
             pid = id(ce)
-            pver = self._pver
+            pvd = self._pver.get(id(ce)) or {}
             join = self._join
             for cand in cands:
                 obj = cand.obj
@@ -573,7 +579,7 @@ class RuleSession:
                         vers.append(None)
                     else:
                         key.append(cand.id)
-                        vers.append(pver.get((pid, cand.id), 0))
+                        vers.append(pvd.get(cand.id, 0))
                     facts.append(obj)
                     join(ces, nxt, env, key, vers, facts, restrict, out)
                     key.pop()
@@ -649,7 +655,7 @@ class RuleSession:
                         env[ce.binding] = obj
                     env["__last__"] = obj
                     key.append(cand.id if not is_source else ("f", cand.id, id(obj)))
-                    vers.append(self._pver.get((id(ce), cand.id), 0) if not is_source else None)
+                    vers.append((self._pver.get(id(ce)) or {}).get(cand.id, 0) if not is_source else None)
                     facts.append(obj)
                     yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
                     key.pop()
@@ -1600,6 +1606,7 @@ def _compile_join(ces):
             consts[f"P{n}"] = ce
             lines.append(f"    R{n} = restrict.get({id(ce)}) if restrict is not None else None")
             lines.append(f"    bk{n}, mem{n}, probe{n}, ba{n}, br{n} = sess._info(P{n})")
+            lines.append(f"    pv{n} = pver.get({id(ce)}) or {{}}")
             if ce.index is None:
                 body.append(f"{ind}cands{n}, beta{n} = mem{n}.values(), ba{n}")
             else:
@@ -1667,7 +1674,7 @@ def _compile_join(ces):
         else:
             return None
     keys = "".join(f"c{n}.id, " for n in range(len(pats)))
-    vers = "".join(f"pver.get(({id(p)}, c{n}.id), 0), " for n, p in enumerate(pats))
+    vers = "".join(f"pv{n}.get(c{n}.id, 0), " for n in range(len(pats)))
     objs = "".join(f"o{n}, " for n in range(len(pats)))
     body.append(f"{ind}out.append((({keys}), ({vers}), dict(env), [{objs}]))")
     # after the loops: drop the bindings the loops left (the generic join pops them per candidate)
