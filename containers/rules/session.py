@@ -451,7 +451,7 @@ class RuleSession:
         info = self._pinfo.get(id(p))
         if info is None:
             idx = self._indexes.get(id(p))
-            probe = _probe_tuple(tuple(fn.fn for fn in p.index[1])) if idx is not None else None
+            probe = _probe_tuple(tuple(_fast_fn(c) for c in p.index[1])) if idx is not None else None
             info = self._pinfo[id(p)] = (idx[0] if idx is not None else None, self._memories[id(p)], probe,
                                          p.beta, p.beta_unindexed)
         return info
@@ -719,7 +719,7 @@ class RuleSession:
             fn = lambda env: anyp(p, env)  # noqa: E731
         else:
             buckets = idx[0]
-            probe = _probe_tuple(tuple(f.fn for f in p.index[1]))
+            probe = _probe_tuple(tuple(_fast_fn(c) for c in p.index[1]))
             rest = p.beta_unindexed
 
             def fn(env):
@@ -1558,6 +1558,26 @@ def _tuplify(v):
 
 _POS0 = (0, 0, 0)   # (evaluation that put it at its memory place, rank there, evaluation that created it)
 _JOINERS = {}   # id(CE list) -> (the list, its compiled join or None)
+
+
+_VAR_PROP = re.compile(r"\s*(\$?[A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*")
+
+
+def _fast_fn(c):
+    """The function of a compiled expression; `$var.field` reads the bean's field directly (the
+    compiled code is the fallback for anything else: other objects, null, static fields)."""
+    m = _VAR_PROP.fullmatch(c.source or "")
+    if m is None:
+        return c.fn
+    var, field = m.group(1), m.group(2)
+    orig = c.fn
+
+    def fast(env):
+        try:
+            return env[var].__dict__[field]
+        except (KeyError, AttributeError, TypeError):
+            return orig(env)
+    return fast
 
 
 def _hasfloat(key):
