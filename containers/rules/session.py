@@ -193,6 +193,10 @@ class RuleSession:
         self._logical_index: dict = {}
         self._pinfo: dict[int, tuple] = {}          # id(pattern) -> what _bucket needs
         self._anyfns: dict[int, object] = {}        # id(pattern) -> _any_fn(pattern)
+        # compiled joins and not/exists shapes live as long as the knowledge base (shared by its sessions)
+        caches = kbase.__dict__.setdefault("_session_caches", ({}, {}))
+        self._joiners: dict[int, tuple] = caches[0]   # id(CE list) -> (the list, its compiled join or None)
+        self._single: dict[int, tuple] = caches[1]    # id(not/exists CE list) -> (the list, its pattern or False)
         self._pos: dict[int, dict] = {}           # id(pattern) -> {handle id: (evaluation, rank)}
         self._evalno = 0
         self.listeners = []
@@ -608,9 +612,9 @@ class RuleSession:
 
     def _all(self, ces, env, restrict=None):
         out = []
-        fn = _JOINERS.get(id(ces))
+        fn = self._joiners.get(id(ces))
         if fn is None:
-            fn = _JOINERS[id(ces)] = (ces, _compile_join(ces))
+            fn = self._joiners[id(ces)] = (ces, _compile_join(ces))
         if fn[1] is not None:
             fn[1](self, env, out, restrict)
         else:
@@ -697,9 +701,9 @@ class RuleSession:
             env.update(saved)
 
     def _any(self, ces, env):
-        single = _SINGLE.get(id(ces))
+        single = self._single.get(id(ces))
         if single is None:
-            single = _SINGLE[id(ces)] = (ces, ces[0][1] if len(ces) == 1 and ces[0][0] == "pattern"
+            single = self._single[id(ces)] = (ces, ces[0][1] if len(ces) == 1 and ces[0][0] == "pattern"
                                          and ces[0][1].source is None else False)
         if single[1] is not False:
             return self._any_fn(single[1])(env)
@@ -1557,7 +1561,6 @@ def _tuplify(v):
 
 
 _POS0 = (0, 0, 0)   # (evaluation that put it at its memory place, rank there, evaluation that created it)
-_JOINERS = {}   # id(CE list) -> (the list, its compiled join or None)
 
 
 _VAR_PROP = re.compile(r"\s*(\$?[A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*")
@@ -1710,7 +1713,6 @@ def _compile_join(ces):
     ns = dict(consts)
     exec(compile(src, "<rule join>", "exec"), ns)
     return ns["joiner"]
-_SINGLE = {}   # id(CE list of a not/exists) -> (the list, its only pattern or False)
 
 
 _NOKEY = object()
