@@ -194,7 +194,8 @@ class RuleSession:
         self._pinfo: dict[int, tuple] = {}          # id(pattern) -> what _bucket needs
         self._anyfns: dict[int, object] = {}        # id(pattern) -> _any_fn(pattern)
         # compiled joins and not/exists shapes live as long as the knowledge base (shared by its sessions)
-        caches = kbase.__dict__.setdefault("_session_caches", ({}, {}))
+        caches = kbase.__dict__.setdefault("_session_caches", ({}, {}, {}))
+        self._salience_fns: dict[int, object] = caches[2]   # id(rule) -> its dynamic salience function
         self._joiners: dict[int, tuple] = caches[0]   # id(CE list) -> (the list, its compiled join or None)
         self._single: dict[int, tuple] = caches[1]    # id(not/exists CE list) -> (the list, its pattern or False)
         self._pos: dict[int, dict] = {}           # id(pattern) -> {handle id: (evaluation, rank)}
@@ -1178,7 +1179,9 @@ class RuleSession:
             for key, env, facts in items:
                 pending[key] = Activation(rule, key, env, s, next(seq), facts, 0.0, batch)
             return
-        fn = s.fn
+        fn = self._salience_fns.get(id(rule))
+        if fn is None:
+            fn = self._salience_fns[id(rule)] = _fast_getter_fn(s)
         for key, env, facts in items:
             try:
                 sal = int(fn(env))
@@ -1580,6 +1583,34 @@ def _fast_fn(c):
             return env[var].__dict__[field]
         except (KeyError, AttributeError, TypeError):
             return orig(env)
+    return fast
+
+
+_VAR_GETTER = re.compile(r"\s*\(?\s*(\$?[A-Za-z_]\w*)\.(get|is)([A-Z]\w*)\(\s*\)\s*\)?\s*")
+
+
+def _fast_getter_fn(c):
+    """Like _fast_fn, for `$var.getField()` (a bean getter the class does not define itself)."""
+    m = _VAR_GETTER.fullmatch(c.source or "")
+    if m is None:
+        return _fast_fn(c)
+    var, method = m.group(1), m.group(2) + m.group(3)
+    field = m.group(3)[0].lower() + m.group(3)[1:]
+    orig = c.fn
+    plain = {}   # class -> whether the method is a plain field read
+
+    def fast(env):
+        try:
+            o = env[var]
+            t = type(o)
+            ok = plain.get(t)
+            if ok is None:
+                ok = plain[t] = not hasattr(t, method)
+            if ok:
+                return o.__dict__[field]
+        except (KeyError, AttributeError, TypeError):
+            pass
+        return orig(env)
     return fast
 
 
