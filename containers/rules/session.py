@@ -458,7 +458,8 @@ class RuleSession:
             idx = self._indexes.get(id(p))
             probe = _probe_tuple(tuple(_fast_fn(c) for c in p.index[1])) if idx is not None else None
             info = self._pinfo[id(p)] = (idx[0] if idx is not None else None, self._memories[id(p)], probe,
-                                         p.beta, p.beta_unindexed)
+                                         p.beta, p.beta_unindexed,
+                                         [c.fn for c in p.beta], [c.fn for c in p.beta_unindexed])
         return info
 
     def _bucket(self, p: CompiledPattern, env):
@@ -467,7 +468,7 @@ class RuleSession:
         info = self._pinfo.get(id(p))
         if info is None:
             info = self._info(p)
-        buckets, mem, probe, beta, beta_rest = info
+        buckets, mem, probe, beta, beta_rest = info[:5]
         if buckets is not None and _UNHASHABLE not in buckets:
             try:
                 key = probe(env)
@@ -1659,7 +1660,7 @@ def _compile_join(ces):
             pats.append(ce)
             consts[f"P{n}"] = ce
             lines.append(f"    R{n} = restrict.get({id(ce)}) if restrict is not None else None")
-            lines.append(f"    bk{n}, mem{n}, probe{n}, ba{n}, br{n} = sess._info(P{n})")
+            lines.append(f"    bk{n}, mem{n}, probe{n}, _ba, _br, ba{n}, br{n} = sess._info(P{n})")
             lines.append(f"    pv{n} = pver.get({id(ce)}) or {{}}")
             if ce.index is None:
                 body.append(f"{ind}cands{n}, beta{n} = mem{n}.values(), ba{n}")
@@ -1690,7 +1691,7 @@ def _compile_join(ces):
                 consts[f"B{n}_{j}"] = c.fn
                 body.append(f"{ind}    env[{var!r}] = B{n}_{j}(env)")
             body.append(f"{ind}    for c in beta{n}:")
-            body.append(f"{ind}        r = c.fn(env)")
+            body.append(f"{ind}        r = c(env)")
             body.append(f"{ind}        if r is not True and not truth(r):")
             body.append(f"{ind}            ok = False")
             body.append(f"{ind}            break")
