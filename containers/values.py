@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import math
+import struct
 import threading
 
 __all__ = [
@@ -319,6 +320,33 @@ def java_double_str(x: float) -> str:
     return f"{'-' if x < 0 else ''}{mant}E{e10}"
 
 
+def java_float_str(x: float) -> str:
+    """Float.toString: the value as a float32, in the fewest digits that read back as the same
+    float32 (1.0f / 3 -> '0.33333334'), in Double.toString's layout."""
+    if math.isnan(x) or math.isinf(x) or x == 0:
+        return java_double_str(x)
+    try:
+        f32 = struct.unpack(">f", struct.pack(">f", x))[0]
+    except OverflowError:
+        return "Infinity" if x > 0 else "-Infinity"
+    for p in range(1, 10):
+        s = f"{f32:.{p - 1}e}"
+        if struct.unpack(">f", struct.pack(">f", float(s)))[0] == f32:
+            break
+    mant, e10 = s.split("e")
+    e10 = int(e10)
+    digits = mant.replace("-", "").replace(".", "").rstrip("0") or "0"
+    sign = "-" if f32 < 0 else ""
+    if -3 <= e10 < 7:
+        if e10 >= 0:
+            whole = digits[:e10 + 1].ljust(e10 + 1, "0")
+            frac = digits[e10 + 1:] or "0"
+        else:
+            whole, frac = "0", "0" * (-e10 - 1) + digits
+        return f"{sign}{whole}.{frac}"
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{e10}"
+
+
 def to_java_string(value) -> str:
     """String.valueOf(value) as Java prints it (used for string concatenation and println)."""
     if value is None:
@@ -330,7 +358,7 @@ def to_java_string(value) -> str:
     if isinstance(value, str):
         return str(value)
     if isinstance(value, float):
-        return java_double_str(value)
+        return java_float_str(value) if isinstance(value, Float) else java_double_str(value)
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, decimal.Decimal):

@@ -26,7 +26,7 @@ _WIDENED_DECL = {"long", "double", "float", "short", "byte", "Long", "Double", "
 _BASE_GLOBALS = {
     "_add": R.add, "_sub": R.sub, "_mul": R.mul, "_div": R.div, "_mod": R.mod, "_neg": R.neg,
     "_eq": R.eq, "_ne": R.ne, "_lt": R.lt, "_le": R.le, "_gt": R.gt, "_ge": R.ge, "_truth": R.truth,
-    "_bitop": R.bitop, "_get": R.getprop, "_get_safe": R.getprop_safe, "_set": R.setprop, "_index": R.index,
+    "_bitop": R.bitop, "_get": R.getprop_fast, "_get_safe": R.getprop_safe, "_set": R.setprop, "_index": R.index,
     "_setindex": R.setindex, "_call": R.call, "_wordop": R.wordop, "_strop": R.strop, "_in": R.in_,
     "_iter": R.iterate, "_JavaException": R.JavaException, "_coerce": coerce, "_S": S.STATICS,
     "_SF": S.STATIC_FIELDS, "_NODICT": {}, "_construct": S.construct, "_instanceof": S.instance_of, "_Char": Char,

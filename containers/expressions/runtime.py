@@ -238,6 +238,11 @@ def eq(a, b):
 
 
 def ne(a, b):
+    if a is b:
+        return False
+    ta = type(a)
+    if ta is type(b) and ta in _SIMPLE:
+        return a != b
     return not eq(a, b)
 
 
@@ -441,6 +446,14 @@ def strop(which, a, b):
 
 # ---------------------------------------------------------------------------------------------
 # property access and method calls
+
+def getprop_fast(o, name):
+    """getprop, with a bean's own field read first (the common case, no extra lookups)."""
+    try:
+        return o.__dict__[name]
+    except (AttributeError, KeyError, TypeError):
+        return getprop(o, name)
+
 
 def getprop(o, name):
     d = getattr(o, "__dict__", None)
@@ -856,6 +869,20 @@ def call(o, name, args):
     """obj.name(args) with Java library behaviour for strings, numbers, lists and maps."""
     if o is None:
         raise NullPointerException(f"cannot invoke '{name}()' on null")
+    if not args and isinstance(o, JavaBean):
+        prop = _BEAN_GETTERS.get((type(o), name), _MISSING)
+        if prop is _MISSING:
+            prop = None
+            if not hasattr(type(o), name):
+                if name.startswith("get") and len(name) > 3:
+                    prop = name[3].lower() + name[4:]
+                elif name.startswith("is") and len(name) > 2:
+                    prop = name[2].lower() + name[3:]
+            _BEAN_GETTERS[(type(o), name)] = prop
+        if prop is not None:
+            d = o.__dict__
+            if prop in d:
+                return d[prop]
     if isinstance(o, str):
         try:
             return _str_method(o, name, args)
@@ -923,6 +950,7 @@ def call(o, name, args):
 
 
 _MISSING = object()
+_BEAN_GETTERS = {}   # (bean class, method name) -> property a plain getter reads, or None
 
 
 def iterate(o):

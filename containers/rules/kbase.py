@@ -28,6 +28,7 @@ class CompiledPattern:
         self.entry_point = entry_point or "DEFAULT"
         self.type_name = pattern.java_type
         self.index = None             # ((field, ...), (compiled fn(env) of the other side, ...)) for `field == expr` joins
+        self.beta_unindexed = beta    # beta without the `field == expr` constraints the index answers
         self.reads = frozenset()      # properties the pattern reads: a modify of others does not reach it
 
 
@@ -258,15 +259,18 @@ class _Builder:
                 binders.append((var, c))
         for var, _ in p.bindings:
             known.add(var)
+        compiled_of = {}
         for src in p.constraints:
             c = self.expr(src, known)
             if c is None:
                 continue
+            compiled_of[id(src)] = c
             if c.names & known:
                 beta.append(c)
             else:
                 alpha.append(c)
         fields, probes = [], []
+        indexed = set()
         for src in p.constraints if p.source is None else ():
             m = _EQ_JOIN.match(src.text)
             if m is None or "&&" in src.text or "||" in src.text:
@@ -278,6 +282,8 @@ class _Builder:
             if right is not None and right.names and right.names <= known:
                 fields.append(field)
                 probes.append(right)
+                if id(src) in compiled_of:
+                    indexed.add(id(compiled_of[id(src)]))
         index = (tuple(fields), tuple(probes)) if fields else None
         # bindings may be used by later constraints of the same pattern: evaluate binders first
         source = None
@@ -296,6 +302,8 @@ class _Builder:
             known.add(p.binding)
         cp = CompiledPattern(p, matcher, alpha, beta, binders, p.binding, source, p.entry_point)
         cp.index = index
+        # the constraints an index bucket already guarantees (a hit is Python-equal on every field)
+        cp.beta_unindexed = [c for c in beta if id(c) not in indexed] if index and source is None else beta
         # property reactivity: the properties this pattern reads (its constraints and bindings)
         reads = set()
         for c in alpha + beta + [c for _, c in binders]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import decimal
 import itertools
 import re
+import struct
 import time
 
 from containers.expressions import JavaException
@@ -67,11 +68,12 @@ def _java_hash(o):
 
 
 class Activation:
-    __slots__ = ("rule", "key", "env", "salience", "seq", "facts", "due")
+    __slots__ = ("rule", "key", "env", "salience", "seq", "facts", "due", "batch")
 
-    def __init__(self, rule, key, env, salience, seq, facts, due=0.0):
+    def __init__(self, rule, key, env, salience, seq, facts, due=0.0, batch=0):
         self.rule, self.key, self.env, self.salience, self.seq, self.facts = rule, key, env, salience, seq, facts
         self.due = due
+        self.batch = batch
 
 
 class _RuleState:
@@ -176,7 +178,7 @@ class RuleSession:
         self.globals = {}
         self._memories: dict[int, dict] = {}      # id(CompiledPattern) -> {handle id: handle}
         self._indexes: dict[int, tuple] = {}      # id(CompiledPattern) -> ({value: {hid: handle}}, {hid: value})
-        self._pver: dict[tuple, int] = {}         # (id(pattern), handle id) -> fact version that pattern last saw
+        self._pver: dict[int, dict] = {}          # id(pattern) -> {handle id: fact version that pattern last saw}
         self._patterns_by_type: dict[type, list] = {}
         self._all_patterns = []
         self._rules_of_pattern = {}
@@ -189,6 +191,15 @@ class RuleSession:
         self._justified: dict[int, set] = {}       # logical fact handle id -> {(rule, key)}
         self._justifies: dict[tuple, set] = {}     # (rule, key) -> {handle ids}
         self._logical_index: dict = {}
+        self._pinfo: dict[int, tuple] = {}          # id(pattern) -> what _bucket needs
+        self._anyfns: dict[int, object] = {}        # id(pattern) -> _any_fn(pattern)
+        # compiled joins and not/exists shapes live as long as the knowledge base (shared by its sessions)
+        caches = kbase.__dict__.setdefault("_session_caches", ({}, {}, {}))
+        self._salience_fns: dict[int, object] = caches[2]   # id(rule) -> its dynamic salience function
+        self._joiners: dict[int, tuple] = caches[0]   # id(CE list) -> (the list, its compiled join or None)
+        self._single: dict[int, tuple] = caches[1]    # id(not/exists CE list) -> (the list, its pattern or False)
+        self._pos: dict[int, dict] = {}           # id(pattern) -> {handle id: (evaluation, rank)}
+        self._evalno = 0
         self.listeners = []
         self.out = None
         self.disposed = False
@@ -273,7 +284,13 @@ class RuleSession:
                 continue
             if modified is not None and not (p.reads & modified):
                 continue   # property reactive: this pattern reads none of the changed properties
-            self._pver[(id(p), handle.id)] = handle.version
+            pv = self._pver.get(id(p))
+            if pv is None:
+                pv = self._pver[id(p)] = {}
+            if deleted:
+                pv.pop(handle.id, None)
+            else:
+                pv[handle.id] = handle.version
             present = not deleted and self._alpha_ok(p, obj)
             change = self._touch(p, handle, present)
             for name in self._rules_of_pattern.get(id(p), ()):
@@ -419,6 +436,8 @@ class RuleSession:
         return h
 
     def _unjustify(self, rule_name, key):
+        if not self._justifies:
+            return
         hids = self._justifies.pop((rule_name, key), None)
         if not hids:
             return
@@ -431,21 +450,56 @@ class RuleSession:
                 self.delete(self.facts[hid])
 
     # -- matching ----------------------------------------------------------------------------------
+    def _info(self, p: CompiledPattern):
+        """(index buckets or None, memory, index key function, constraints, constraints an index
+        bucket leaves to check) of a pattern without a source."""
+        info = self._pinfo.get(id(p))
+        if info is None:
+            idx = self._indexes.get(id(p))
+            probe = _probe_tuple(tuple(_fast_fn(c) for c in p.index[1])) if idx is not None else None
+            info = self._pinfo[id(p)] = (idx[0] if idx is not None else None, self._memories[id(p)], probe,
+                                         p.beta, p.beta_unindexed,
+                                         [c.fn for c in p.beta], [c.fn for c in p.beta_unindexed])
+        return info
+
+    def _bucket(self, p: CompiledPattern, env):
+        """(facts, constraints still to check) of a pattern without a source: an index bucket
+        needs only the constraints the index does not answer."""
+        info = self._pinfo.get(id(p))
+        if info is None:
+            info = self._info(p)
+        buckets, mem, probe, beta, beta_rest = info[:5]
+        if buckets is not None and _UNHASHABLE not in buckets:
+            try:
+                key = probe(env)
+                bucket = buckets.get(key)
+            except Exception:  # noqa: BLE001 - an unhashable probe: scan the memory
+                return mem.values(), beta
+            if bucket is None:
+                for k in key:
+                    if isinstance(k, float):
+                        return mem.values(), beta   # 1 == 1.0 across types: scan
+                return (), beta
+            return bucket.values(), beta_rest
+        return mem.values(), beta
+
     def _candidates(self, p: CompiledPattern, env):
         if p.source is None:
             idx = self._indexes.get(id(p))
-            if idx is not None and not idx[0].get(_UNHASHABLE):
+            # matching does not change the memories: their views are iterated as they are
+            if idx is not None and _UNHASHABLE not in idx[0]:
                 try:
-                    key = tuple(fn.fn(env) for fn in p.index[1])
+                    key = tuple([fn.fn(env) for fn in p.index[1]])
                     bucket = idx[0].get(key)
                 except Exception:  # noqa: BLE001 - an unhashable probe: scan the memory
-                    return list(self._memories[id(p)].values())
+                    return self._memories[id(p)].values()
                 if bucket is None:
-                    if any(isinstance(k, float) for k in key):
-                        return list(self._memories[id(p)].values())   # 1 == 1.0 across types: scan
-                    return []
-                return list(bucket.values())
-            return list(self._memories[id(p)].values())
+                    for k in key:
+                        if isinstance(k, float):
+                            return self._memories[id(p)].values()   # 1 == 1.0 across types: scan
+                    return ()
+                return bucket.values()
+            return self._memories[id(p)].values()
         kind, val = p.source
         if kind == "from":
             try:
@@ -461,7 +515,7 @@ class RuleSession:
             return [_FromItem(x, i) for i, x in enumerate(v)]
         if kind == "collect":
             items = []
-            for _key, _v, e2, _f in self._matches(val, 0, dict(env), [], [], []):
+            for _key, _v, e2, _f in self._all(val, dict(env)):
                 items.append(e2.get("__last__"))
             return [_FromItem(items, 0)]
         if kind == "accumulate":
@@ -478,6 +532,96 @@ class RuleSession:
             if not truth(c.fn(env)):
                 return False
         return True
+
+    def _join(self, ces, i, env, key, vers, facts, restrict, out):
+        """Append (key tuple, versions, env, facts) for every match of ces[i:] under env to out,
+        in network order (the list form of _matches, without a generator per level)."""
+        if i == len(ces):
+            out.append((tuple(key), tuple(vers), dict(env), list(facts)))
+            return
+        kind, ce = ces[i]
+        nxt = i + 1
+        if kind == "pattern":
+            is_source = ce.source is not None
+            matcher = ce.matcher
+            if not is_source and not matcher:
+                return
+            binders = ce.binders
+            binding = ce.binding
+            if is_source:
+                cands, beta = self._candidates(ce, env), ce.beta
+            else:
+                cands, beta = self._bucket(ce, env)
+            if restrict is not None and id(ce) in restrict:
+                mode, ids = restrict[id(ce)]
+                only = mode == "only"
+                cands = [c for c in cands if (c.id in ids) == only]
+            pid = id(ce)
+            pvd = self._pver.get(id(ce)) or {}
+            join = self._join
+            for cand in cands:
+                obj = cand.obj
+                if is_source and not matcher(obj):
+                    continue
+                env["this"] = obj
+                ok = True
+                try:
+                    for var, c in binders:
+                        env[var] = c.fn(env)
+                    for c in beta:
+                        r = c.fn(env)
+                        if r is not True and not truth(r):
+                            ok = False
+                            break
+                except (JavaException, KeyError, TypeError, AttributeError):
+                    ok = False
+                del env["this"]
+                if ok:
+                    if binding:
+                        env[binding] = obj
+                    env["__last__"] = obj
+                    if is_source:
+                        key.append(("f", cand.id, id(obj)))
+                        vers.append(None)
+                    else:
+                        key.append(cand.id)
+                        vers.append(pvd.get(cand.id, 0))
+                    facts.append(obj)
+                    join(ces, nxt, env, key, vers, facts, restrict, out)
+                    key.pop()
+                    vers.pop()
+                    facts.pop()
+                    if binding:
+                        env.pop(binding, None)
+                for var, _c in binders:
+                    env.pop(var, None)
+        elif kind == "not":
+            if not self._any(ce, env):
+                self._join(ces, nxt, env, key, vers, facts, restrict, out)
+        elif kind == "exists":
+            if self._any(ce, env):
+                self._join(ces, nxt, env, key, vers, facts, restrict, out)
+        elif kind == "eval":
+            try:
+                ok = truth(ce.fn(env))
+            except (JavaException, KeyError, TypeError, AttributeError):
+                ok = False
+            if ok:
+                self._join(ces, nxt, env, key, vers, facts, restrict, out)
+        elif kind == "accumulate":
+            for m in self._matches(ces, i, env, key, vers, facts, restrict):
+                out.append(m)
+
+    def _all(self, ces, env, restrict=None):
+        out = []
+        fn = self._joiners.get(id(ces))
+        if fn is None:
+            fn = self._joiners[id(ces)] = (ces, _compile_join(ces))
+        if fn[1] is not None:
+            fn[1](self, env, out, restrict)
+        else:
+            self._join(ces, 0, env, [], [], [], restrict, out)
+        return out
 
     def _matches(self, ces, i, env, key, vers, facts, restrict=None):
         """Yield (key tuple, versions, env, facts) for every match of ces[i:] under env, in network
@@ -517,7 +661,7 @@ class RuleSession:
                         env[ce.binding] = obj
                     env["__last__"] = obj
                     key.append(cand.id if not is_source else ("f", cand.id, id(obj)))
-                    vers.append(self._pver.get((id(ce), cand.id), 0) if not is_source else None)
+                    vers.append((self._pver.get(id(ce)) or {}).get(cand.id, 0) if not is_source else None)
                     facts.append(obj)
                     yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
                     key.pop()
@@ -541,14 +685,17 @@ class RuleSession:
             if ok:
                 yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
         elif kind == "accumulate":
-            results = self._accumulate(ce, env)
+            sig = []
+            results = self._accumulate(ce, env, sig=sig)
             if results is None:
                 return
             saved = dict(env)
             env.update(results)
             if all(truth(c.fn(env)) for c in ce.constraints):
                 key.append("acc")
-                vers.append(tuple(_freeze(v) for v in results.values()))
+                # any change of the accumulated set re-propagates the result, even an equal one
+                # (PhreakAccumulateNode.propagateResult): the version is the source's matches
+                vers.append((tuple(_freeze(v) for v in results.values()), tuple(sig)))
                 yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
                 key.pop()
                 vers.pop()
@@ -556,16 +703,92 @@ class RuleSession:
             env.update(saved)
 
     def _any(self, ces, env):
-        if len(ces) == 1 and ces[0][0] == "pattern" and ces[0][1].source is None:
-            return self._any_pattern(ces[0][1], env)
+        single = self._single.get(id(ces))
+        if single is None:
+            single = self._single[id(ces)] = (ces, ces[0][1] if len(ces) == 1 and ces[0][0] == "pattern"
+                                         and ces[0][1].source is None else False)
+        if single[1] is not False:
+            return self._any_fn(single[1])(env)
         for _ in self._matches(ces, 0, dict(env), [], [], []):
             return True
         return False
 
+    def _any_fn(self, p):
+        """A function env -> whether one fact satisfies pattern p (a not/exists over one pattern
+        without bindings), reading the index bucket directly when the pattern has one."""
+        fn = self._anyfns.get(id(p))
+        if fn is not None:
+            return fn
+        anyp = self._any_pattern
+        idx = self._indexes.get(id(p))
+        if idx is None or p.binders:
+            fn = lambda env: anyp(p, env)  # noqa: E731
+        else:
+            buckets = idx[0]
+            probe = _probe_tuple(tuple(_fast_fn(c) for c in p.index[1]))
+            rest = p.beta_unindexed
+
+            def fn(env):
+                if _UNHASHABLE in buckets:
+                    return anyp(p, env)
+                try:
+                    key = probe(env)
+                    b = buckets.get(key)
+                except Exception:  # noqa: BLE001 - unhashable probe: the generic scan
+                    return anyp(p, env)
+                if b is None:
+                    for k in key:
+                        if isinstance(k, float):
+                            return anyp(p, env)
+                    return False
+                if not rest:
+                    return bool(b)
+                saved = env.get("this", _NOKEY)
+                try:
+                    for cand in b.values():
+                        env["this"] = cand.obj
+                        try:
+                            for c in rest:
+                                if not truth(c.fn(env)):
+                                    break
+                            else:
+                                return True
+                        except (JavaException, KeyError, TypeError, AttributeError):
+                            continue
+                    return False
+                finally:
+                    if saved is _NOKEY:
+                        env.pop("this", None)
+                    else:
+                        env["this"] = saved
+        self._anyfns[id(p)] = fn
+        return fn
+
     def _any_pattern(self, p, env):
         """Fast path of not/exists over one pattern: is there a fact satisfying it under env?"""
+        binders = p.binders
+        if not binders:
+            saved = env.get("this", _NOKEY)
+            cands, beta = self._bucket(p, env)
+            try:
+                for cand in cands:
+                    env["this"] = cand.obj
+                    try:
+                        for c in beta:
+                            if not truth(c.fn(env)):
+                                break
+                        else:
+                            return True
+                    except (JavaException, KeyError, TypeError, AttributeError):
+                        continue
+                return False
+            finally:
+                if saved is _NOKEY:
+                    env.pop("this", None)
+                else:
+                    env["this"] = saved
         env = dict(env)
-        binders, beta = p.binders, p.beta
+        beta = p.beta
         for cand in self._candidates(p, env):
             env["this"] = cand.obj
             try:
@@ -580,8 +803,12 @@ class RuleSession:
                 continue
         return False
 
-    def _accumulate(self, acc: CAccumulate, env, single=False):
-        matches = [e for _k, _v, e, _f in self._matches(acc.source, 0, dict(env), [], [], [])]
+    def _accumulate(self, acc: CAccumulate, env, single=False, sig=None):
+        matches = []
+        for k, v, e, _f in self._all(acc.source, dict(env)):
+            matches.append(e)
+            if sig is not None:
+                sig.append((k, v))
         if acc.inline:
             ctx = dict(env)
             ctx.update(self.globals)
@@ -625,6 +852,10 @@ class RuleSession:
         if isinstance(s, int):
             return s
         try:
+            return int(s.fn(env))    # a match's bindings already carry the globals
+        except Exception:  # noqa: BLE001
+            pass
+        try:
             e = dict(self.globals)
             e.update(env)
             return int(s.fn(e))
@@ -635,25 +866,55 @@ class RuleSession:
         st.dirty = False
         rule = st.rule
         changes, st.changes = st.changes, {}
+        self._cur_changes = changes
+        self._evalno += 1
+        ev = self._evalno
+        for pid, per in changes.items():
+            # a node memory takes one evaluation's staged facts newest-first (TupleSetsImpl prepends)
+            posd = self._pos.get(pid)
+            if posd is None:
+                posd = self._pos[pid] = {}
+            # (updated facts move to the memory's end before the inserts join it; they keep the
+            # evaluation that created their tuples)
+            ins, upd = [], []
+            for hid, k in per.items():
+                if k == "del":
+                    posd.pop(hid, None)
+                elif k == "ins" or hid not in posd:
+                    ins.append(hid)
+                else:
+                    upd.append(hid)
+            rank = 0
+            for hid in reversed(upd):
+                posd[hid] = (ev, rank, posd[hid][2])
+                rank += 1
+            for hid in reversed(ins):
+                posd[hid] = (ev, rank, ev)
+                rank += 1
+        dropped = None
         if st.initialized and self._incremental(st, changes):
-            found = self._delta(st, changes)
+            found, dropped = self._delta(st, changes)
         else:
             found = []
             for bi, branch in enumerate(rule.branches):
                 env = dict(self.globals)
-                for key, vers, env2, facts in self._matches(branch, 0, env, [], [], []):
+                for key, vers, env2, facts in self._all(branch, env):
                     found.append(((bi,) + key, vers, env2, facts))
         st.initialized = True
         seen = set()
         new_acts = False
+        new = []
+        again = []
+        matches = st.matches
+        seen_add = seen.add
+        locked = st.locked
         for key, vers, env2, facts in found:
-            seen.add(key)
-            prev = st.matches.get(key)
+            seen_add(key)
+            prev = matches.get(key)
             if prev is None:
-                st.matches[key] = [env2, vers, False, facts]
-                if not st.locked:
-                    self._activate(st, key, env2, facts)
-                    new_acts = True
+                matches[key] = [env2, vers, False, facts]
+                if not locked:
+                    new.append((key, env2, facts))
             elif prev[1] != vers:
                 prev[0], prev[1], prev[3] = env2, vers, facts
                 if key in st.pending:
@@ -662,14 +923,151 @@ class RuleSession:
                     act.salience = self._salience(rule, env2)
                 elif not st.locked and not (rule.no_loop and self._modified_by_self(rule, facts)):
                     prev[2] = False
-                    self._activate(st, key, env2, facts)
-                    new_acts = True
-        for key in [k for k in st.matches if k not in seen]:
+                    again.append((key, env2, facts))
+        if again:
+            # re-activated matches (updates) go before new ones, in the order they were staged
+            if len(again) > 1 and isinstance(rule.salience, int):
+                okey = self._order_key
+                cache = {}
+                again.sort(key=lambda m: okey(rule, m[0], cache, m[1]))
+            self._activate_all(st, again)
+            new_acts = True
+        if new:
+            # the terminal node takes updates before inserts, and the inserts in the order the
+            # network staged them (see _order_key)
+            if len(new) > 1 and isinstance(rule.salience, int):
+                # (dynamic salience: matches are picked by salience, the staged order only breaks
+                # ties, so it is worked out when one is picked: _first_key)
+                okey = self._order_key
+                cache = {}
+                new.sort(key=lambda m: okey(rule, m[0], cache, m[1]))
+            self._activate_all(st, new)
+            new_acts = True
+        gone = [k for k in st.matches if k not in seen] if dropped is None else \
+            [k for k in dropped if k not in seen]
+        for key in gone:
             del st.matches[key]
             st.pending.pop(key, None)
             self._unjustify(rule.name, key)
         if new_acts and rule.auto_focus and rule.agenda_group not in self.focus[-1:]:
             self.set_focus(rule.agenda_group)
+
+    def _newly_passing(self, ce, env):
+        """Whether a tuple passes an `exists` only thanks to facts of the current evaluation (the
+        exists node emits it now, as a new tuple, though its own facts are older)."""
+        if len(ce) != 1 or ce[0][0] != "pattern" or ce[0][1].source is not None:
+            return False
+        p = ce[0][1]
+        if not self._cur_changes.get(id(p)):
+            return False
+        ev = self._evalno
+        pd = self._pos.get(id(p)) or {}
+        e = dict(env)
+        cands, beta = self._bucket(p, e)
+        for cand in cands:
+            if pd.get(cand.id, _POS0)[0] >= ev:
+                continue
+            e["this"] = cand.obj
+            try:
+                for var, c in p.binders:
+                    e[var] = c.fn(e)
+                if all(truth(c.fn(e)) for c in beta):
+                    return False
+            except (JavaException, KeyError, TypeError, AttributeError):
+                continue
+        return True
+
+    _cur_changes = {}
+
+    def _unblocked(self, rule, key, ce):
+        """A new match made only of older facts, behind a `not` whose facts were deleted or
+        changed in this evaluation: that not node unblocked it now."""
+        changed = False
+        for kind, p in ce:
+            if kind == "pattern":
+                per = self._cur_changes.get(id(p))
+                if per and any(k != "ins" for k in per.values()):
+                    changed = True
+        if not changed:
+            return False
+        ev = self._evalno
+        i = 1
+        for kind, p in rule.branches[key[0]]:
+            if kind == "pattern" or kind == "accumulate":
+                entry = key[i]
+                i += 1
+                if kind == "pattern" and p.source is None:
+                    pd = self._pos.get(id(p))
+                    if pd is not None and pd.get(entry, _POS0)[0] >= ev:
+                        return False
+        return True
+
+    def _order_key(self, rule, key, cache=None, env=None):
+        """Sort key giving the order in which Phreak stages a rule's new match at its terminal node.
+
+        Every staged list is LIFO (TupleSetsImpl.addInsert prepends): a node memory holds each
+        evaluation's facts newest-first; a join node produces right inserts (new right fact x
+        old left tuples in memory order) before left inserts (new left tuples in staged order x
+        the right memory), and its output list is the reverse of what it produced; not, exists,
+        eval, accumulate and from nodes reverse their input likewise.  A fact's position is
+        (evaluation, rank in that evaluation's staged list); a tuple was created in the latest
+        evaluation of its facts."""
+        # keys are flat int tuples: reversing a list negates its key (a nested key starts with a
+        # phase tag, so flattening keeps the lexicographic order)
+        branch = rule.branches[key[0]]
+        pos_all = self._pos
+        i = 1
+        lk = None      # this tuple's place in its node's output list
+        mk = None      # its place in the next node's left memory
+        ep = 0         # evaluation that created it
+        if cache is None:
+            cache = {}
+        for kind, ce in branch:
+            if kind == "accumulate" or kind == "pattern":
+                i += 1
+            kp = (id(ce), key[:i])      # the tuple so far: shared by many matches
+            hit = cache.get(kp)
+            if hit is not None:
+                lk, mk, ep = hit
+                continue
+            if kind == "pattern":
+                entry = key[i - 1]
+                if ce.source is None:
+                    pd = pos_all.get(id(ce))
+                    pos = pd.get(entry, _POS0) if pd is not None else _POS0
+                    if lk is None:
+                        lk = mk = pos
+                        ep = pos[2]
+                        cache[kp] = (lk, mk, ep)
+                        continue
+                    er = pos[2]
+                    if ep < er:
+                        prod = (1,) + pos + mk      # right insert joined with an older left tuple
+                        ep = er
+                    else:
+                        prod = (2,) + lk + pos      # left insert joined with the right memory
+                else:
+                    if lk is None:
+                        lk = mk = _POS0
+                    prod = (2,) + lk + ((entry[1] if isinstance(entry, tuple) else 0),)
+            else:
+                if lk is None:
+                    lk = mk = _POS0
+                if kind == "exists" and env is not None and ep < self._evalno and self._newly_passing(ce, env):
+                    ep = self._evalno
+                elif kind == "not" and env is not None and ep < self._evalno and \
+                        self._unblocked(rule, key, ce):
+                    # unblocked by a deleted or changed fact: emitted last, in blocking order
+                    ep = self._evalno
+                    lk = (-1,) + mk
+                    mk = (ep,) + lk
+                    cache[kp] = (lk, mk, ep)
+                    continue
+                prod = (2,) + lk
+            lk = tuple([-x for x in prod])
+            mk = (ep,) + lk
+            cache[kp] = (lk, mk, ep)
+        return lk if lk is not None else _POS0
 
     def _incremental(self, st, changes):
         """Whether only the changed facts need joining: every change is on a top-level pattern,
@@ -689,16 +1087,26 @@ class RuleSession:
         for pid, per in changes.items():
             if pid in st.top:
                 touched.update(per)
-        recheck = any(pid in st.not_pats for pid in changes)
+        recheck = None
+        if any(pid in st.not_pats for pid in changes):
+            # per branch, the top-level nots whose facts changed (only they can block a match now)
+            recheck = [[ce for kind, ce in branch if kind == "not"
+                        and any(k2 == "pattern" and id(ce2) in changes for k2, ce2 in ce)]
+                       for branch in st.rule.branches]
         found = []
-        for key, (env, vers, _fired, facts) in list(st.matches.items()):
-            if touched and any(k in touched for k in key[1:] if isinstance(k, int)):
-                continue
-            if recheck:
-                branch = st.rule.branches[key[0]]
-                if any(kind == "not" and self._any(ce, env) for kind, ce in branch):
+        dropped = []
+        if touched or recheck:
+            anyf = self._any
+            for key, (env, vers, _fired, facts) in st.matches.items():
+                if touched and not touched.isdisjoint(key[1:]):
+                    dropped.append(key)
                     continue
-            found.append((key, vers, env, facts))
+                if recheck:
+                    for ce in recheck[key[0]]:
+                        if anyf(ce, env):
+                            dropped.append(key)
+                            break
+        # (untouched matches stay as they are: only the dropped ones and the new ones are returned)
         for bi, branch in enumerate(st.rule.branches):
             before = {}
             for kind, ce in branch:
@@ -708,10 +1116,37 @@ class RuleSession:
                 if live:
                     restrict = dict(before)
                     restrict[id(ce)] = ("only", live)
-                    for key, vers, env2, facts in self._matches(branch, 0, dict(self.globals), [], [], [], restrict):
+                    for key, vers, env2, facts in self._all(branch, dict(self.globals), restrict):
                         found.append(((bi,) + key, vers, env2, facts))
                     before[id(ce)] = ("exclude", live)
-        return found
+        return found, dropped
+
+    def _first_key(self, st):
+        """The next activation of a rule: in order, or the highest salience for dynamic salience
+        (ties: the earlier evaluation, then the order the network staged them in)."""
+        if st.rule.delay_ms:
+            now = time.time()
+            return next(k for k, a in st.pending.items() if a.due <= now)
+        if isinstance(st.rule.salience, int):
+            return next(iter(st.pending))
+        best = None
+        ties = None
+        for k, a in st.pending.items():
+            if best is None or a.salience > best.salience:
+                best = a
+                ties = None
+            elif a.salience == best.salience:
+                if ties is None:
+                    ties = [best]
+                ties.append(a)
+        if ties is None:
+            return best.key
+        first = min(a.batch for a in ties)
+        ties = [a for a in ties if a.batch == first]
+        if len(ties) == 1:
+            return ties[0].key
+        cache = {}
+        return min(ties, key=lambda a: self._order_key(st.rule, a.key, cache)).key
 
     def _modified_by_self(self, rule, facts):
         for f in facts:
@@ -725,7 +1160,35 @@ class RuleSession:
         if rule.enabled is False:
             return
         due = time.time() + rule.delay_ms / 1000.0 if rule.delay_ms else 0.0
-        st.pending[key] = Activation(rule, key, env, self._salience(rule, env), next(self._seq), facts, due)
+        act = st.pending[key] = Activation(rule, key, env, self._salience(rule, env), next(self._seq), facts, due)
+        act.batch = self._evalno
+
+    def _activate_all(self, st, items):
+        """_activate for each (key, env, facts), in order."""
+        rule = st.rule
+        if rule.enabled is False:
+            return
+        if rule.delay_ms:
+            for key, env, facts in items:
+                self._activate(st, key, env, facts)
+            return
+        pending = st.pending
+        seq = self._seq
+        batch = self._evalno
+        s = rule.salience
+        if isinstance(s, int):
+            for key, env, facts in items:
+                pending[key] = Activation(rule, key, env, s, next(seq), facts, 0.0, batch)
+            return
+        fn = self._salience_fns.get(id(rule))
+        if fn is None:
+            fn = self._salience_fns[id(rule)] = _fast_getter_fn(s)
+        for key, env, facts in items:
+            try:
+                sal = int(fn(env))
+            except Exception:  # noqa: BLE001
+                sal = self._salience(rule, env)
+            pending[key] = Activation(rule, key, env, sal, next(seq), facts, 0.0, batch)
 
     def _linked(self, st):
         for branch in st.rule.branches:
@@ -733,6 +1196,10 @@ class RuleSession:
             for kind, ce in branch:
                 if kind == "pattern" and ce.source is None and not self._memories[id(ce)]:
                     ok = False
+                    break
+                if kind == "exists" and len(ce) == 1 and ce[0][0] == "pattern" and ce[0][1].source is None \
+                        and not self._memories[id(ce[0][1])]:
+                    ok = False    # an exists node with an empty right memory unlinks its segment
                     break
             if ok:
                 return True
@@ -763,9 +1230,9 @@ class RuleSession:
     def _eager(self):
         """Rules evaluated before the agenda is consulted: auto-focus rules (their activation
         moves the focus) and rules that justify logical facts (their lost matches retract them)."""
+        justifying = {j[0] for j in self._justifies} if self._justifies else ()
         for st in self._order:
-            if st.dirty and ((st.rule.auto_focus and self._linked(st))
-                             or any(j[0] == st.rule.name for j in self._justifies)):
+            if st.dirty and ((st.rule.auto_focus and self._linked(st)) or st.rule.name in justifying):
                 self._evaluate(st)
 
     def _fireable(self, st):
@@ -853,7 +1320,7 @@ class RuleSession:
             if group not in active:
                 self._activate_group(group, active)
             while self._fireable(st) and not self._halt and (limit < 0 or fired < limit):
-                key = _first_key(st)
+                key = self._first_key(st)
                 act = st.pending.pop(key)
                 if agenda_filter is not None and not agenda_filter(st.rule.name):
                     continue
@@ -963,7 +1430,7 @@ class RuleSession:
             env = dict(self.globals)
             for (ptype, pname), a in zip(q.params, args):
                 env[pname] = coerce(a, ptype)
-            for _key, _v, e, _f in self._matches(branch, 0, env, [], [], []):
+            for _key, _v, e, _f in self._all(branch, env):
                 e.pop("this", None)
                 e.pop("__last__", None)
                 for g in self.globals:
@@ -979,7 +1446,16 @@ class RuleSession:
         already fired: refraction), the focus stack and the truth-maintenance justifications."""
         peek = next(self._ids)
         self._ids = itertools.count(peek)
+        pindex = {id(p): i for i, p in enumerate(self._all_patterns)}
         return {
+            # where each fact sits in the node memories (orders matches of later evaluations)
+            "positions": [[pindex[pid], hid, e, r, c] for pid, posd in self._pos.items() if pid in pindex
+                          for hid, (e, r, c) in posd.items()],
+            "eval_no": self._evalno,
+            # changes a rule has not evaluated yet (it is evaluated lazily, when the agenda needs it)
+            "unevaluated": {st.rule.name: [[pindex[pid], hid, kind] for pid, per in st.changes.items()
+                                            if pid in pindex for hid, kind in per.items()]
+                            for st in self._order if st.changes},
             "next_id": peek,
             "facts": [[h.id, h.entry_point, h.logical, h.version, h.obj] for h in self.get_fact_handles()],
             "globals": dict(self.globals),
@@ -1004,14 +1480,53 @@ class RuleSession:
             s._propagate(h)
         s._ids = itertools.count(int(data.get("next_id") or 1))
         s.globals = dict(data.get("globals") or {})
-        pending = {r: {_tuplify(k) for k in keys} for r, keys in (data.get("pending") or {}).items()}
+        pending = {r: [_tuplify(k) for k in keys] for r, keys in (data.get("pending") or {}).items()}
+        pats = s._all_patterns
+        unevaluated = data.get("unevaluated")
+        if data.get("positions") is not None:
+            for row in data["positions"]:
+                pi, hid, e, r = row[:4]
+                c = row[4] if len(row) > 4 else e
+                if 0 <= int(pi) < len(pats) and int(hid) in s.facts:
+                    s._pos.setdefault(id(pats[int(pi)]), {})[int(hid)] = (int(e), int(r), int(c))
+            s._evalno = int(data.get("eval_no") or 0)
         for st in s._order:
+            fresh = set()
+            later = {}
+            if unevaluated is not None:
+                # only the changes the rule had not seen are new to it: inserts it had not seen
+                # stay staged (the rule is evaluated later, lazily); matches of updated facts
+                # are re-activated
+                changes = {}
+                for pi, hid, kind in unevaluated.get(st.rule.name) or []:
+                    hid = int(hid)
+                    if kind == "del" or hid not in s.facts or not 0 <= int(pi) < len(pats):
+                        continue
+                    p = pats[int(pi)]
+                    if kind == "ins" and hid in s._memories[id(p)]:
+                        later.setdefault(id(p), {})[hid] = p
+                        s._touch(p, s.facts[hid], False)
+                    else:
+                        changes.setdefault(id(p), {})[hid] = kind
+                        fresh.add(hid)
+                st.changes = changes
             s._evaluate(st)
-            keep = pending.get(st.rule.name, set())
+            if later:
+                for pid, per in later.items():
+                    for hid, p in per.items():
+                        s._touch(p, s.facts[hid], True)
+                        st.changes.setdefault(pid, {})[hid] = "ins"
+                st.dirty = True
+            keep = pending.get(st.rule.name, [])
+            keep_set = set(keep)
             for key in list(st.pending):
-                if key not in keep:
+                if key not in keep_set and not any(k in fresh for k in key[1:] if isinstance(k, int)):
                     del st.pending[key]
                     st.matches[key][2] = True
+            if len(st.pending) > 1:   # the saved activations first, in their order
+                order = [k for k in keep if k in st.pending]
+                order += [k for k in st.pending if k not in keep_set]
+                st.pending = {k: st.pending[k] for k in order}
         s.focus = list(data.get("focus") or ["MAIN"])
         for hid, rule, key in data.get("justified") or []:
             just = (rule, _tuplify(key))
@@ -1039,18 +1554,6 @@ class RuleSession:
 
 
 
-def _first_key(st):
-    """The next activation of a rule: in order, or the highest salience for dynamic salience."""
-    if st.rule.delay_ms:
-        now = time.time()
-        return next(k for k, a in st.pending.items() if a.due <= now)
-    if isinstance(st.rule.salience, int):
-        return next(iter(st.pending))
-    best = None
-    for k, a in st.pending.items():
-        if best is None or a.salience > st.pending[best].salience:
-            best = k
-    return best
 
 
 def _listify(v):
@@ -1059,6 +1562,189 @@ def _listify(v):
 
 def _tuplify(v):
     return tuple(_tuplify(x) for x in v) if isinstance(v, list) else v
+
+
+_POS0 = (0, 0, 0)   # (evaluation that put it at its memory place, rank there, evaluation that created it)
+
+
+_VAR_PROP = re.compile(r"\s*(\$?[A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*")
+
+
+def _fast_fn(c):
+    """The function of a compiled expression; `$var.field` reads the bean's field directly (the
+    compiled code is the fallback for anything else: other objects, null, static fields)."""
+    m = _VAR_PROP.fullmatch(c.source or "")
+    if m is None:
+        return c.fn
+    var, field = m.group(1), m.group(2)
+    orig = c.fn
+
+    def fast(env):
+        try:
+            return env[var].__dict__[field]
+        except (KeyError, AttributeError, TypeError):
+            return orig(env)
+    return fast
+
+
+_VAR_GETTER = re.compile(r"\s*\(?\s*(\$?[A-Za-z_]\w*)\.(get|is)([A-Z]\w*)\(\s*\)\s*\)?\s*")
+
+
+def _fast_getter_fn(c):
+    """Like _fast_fn, for `$var.getField()` (a bean getter the class does not define itself)."""
+    m = _VAR_GETTER.fullmatch(c.source or "")
+    if m is None:
+        return _fast_fn(c)
+    var, method = m.group(1), m.group(2) + m.group(3)
+    field = m.group(3)[0].lower() + m.group(3)[1:]
+    orig = c.fn
+    plain = {}   # class -> whether the method is a plain field read
+
+    def fast(env):
+        try:
+            o = env[var]
+            t = type(o)
+            ok = plain.get(t)
+            if ok is None:
+                ok = plain[t] = not hasattr(t, method)
+            if ok:
+                return o.__dict__[field]
+        except (KeyError, AttributeError, TypeError):
+            pass
+        return orig(env)
+    return fast
+
+
+def _hasfloat(key):
+    for k in key:
+        if isinstance(k, float):
+            return True
+    return False
+
+
+def _probe_tuple(fns):
+    """One function computing an index key (a tuple of the probes' values)."""
+    if len(fns) == 1:
+        f0 = fns[0]
+        return lambda env: (f0(env),)
+    if len(fns) == 2:
+        f0, f1 = fns
+        return lambda env: (f0(env), f1(env))
+    if len(fns) == 3:
+        f0, f1, f2 = fns
+        return lambda env: (f0(env), f1(env), f2(env))
+    return lambda env: tuple([f(env) for f in fns])
+_ERRS = (JavaException, KeyError, TypeError, AttributeError)
+
+
+def _compile_join(ces):
+    """Python source for the nested loops of a CE list made of patterns (no source), not, exists
+    and eval: the same matches, in the same order, as RuleSession._join, without its per-level
+    calls.  None when the list has other elements (the generic join handles those)."""
+    consts = {"truth": truth, "ERRS": _ERRS, "UNH": _UNHASHABLE, "hasfloat": _hasfloat}
+    lines = ["def joiner(sess, env, out, restrict):",
+             "    bucket = sess._bucket",
+             "    pver = sess._pver",
+             "    anyf = sess._any",
+             "    anyp = sess._any_pattern"]
+    pats = []
+    ind = "    "
+    body = []
+    for i, (kind, ce) in enumerate(ces):
+        if kind == "pattern":
+            if ce.source is not None:
+                return None
+            if not ce.matcher:
+                return lambda sess, env, out, restrict: None
+            n = len(pats)
+            pats.append(ce)
+            consts[f"P{n}"] = ce
+            lines.append(f"    R{n} = restrict.get({id(ce)}) if restrict is not None else None")
+            lines.append(f"    bk{n}, mem{n}, probe{n}, _ba, _br, ba{n}, br{n} = sess._info(P{n})")
+            lines.append(f"    pv{n} = pver.get({id(ce)}) or {{}}")
+            if ce.index is None:
+                body.append(f"{ind}cands{n}, beta{n} = mem{n}.values(), ba{n}")
+            else:
+                # the index bucket (as RuleSession._bucket)
+                body.append(f"{ind}cands{n} = None")
+                body.append(f"{ind}if UNH not in bk{n}:")
+                body.append(f"{ind}    try:")
+                body.append(f"{ind}        k = probe{n}(env)")
+                body.append(f"{ind}        b = bk{n}.get(k)")
+                body.append(f"{ind}        if b is not None:")
+                body.append(f"{ind}            cands{n}, beta{n} = b.values(), br{n}")
+                body.append(f"{ind}        elif not hasfloat(k):")
+                body.append(f"{ind}            cands{n}, beta{n} = (), ba{n}")
+                body.append(f"{ind}    except Exception:")
+                body.append(f"{ind}        cands{n} = None")
+                body.append(f"{ind}if cands{n} is None:")
+                body.append(f"{ind}    cands{n}, beta{n} = mem{n}.values(), ba{n}")
+            body.append(f"{ind}if R{n} is not None:")
+            body.append(f"{ind}    cands{n} = [c for c in cands{n} if (c.id in R{n}[1]) == (R{n}[0] == 'only')]")
+            body.append(f"{ind}for c{n} in cands{n}:")
+            ind += "    "
+            body.append(f"{ind}o{n} = c{n}.obj")
+            body.append(f"{ind}env['this'] = o{n}")
+            body.append(f"{ind}ok = True")
+            body.append(f"{ind}try:")
+            for j, (var, c) in enumerate(ce.binders):
+                consts[f"B{n}_{j}"] = c.fn
+                body.append(f"{ind}    env[{var!r}] = B{n}_{j}(env)")
+            body.append(f"{ind}    for c in beta{n}:")
+            body.append(f"{ind}        r = c(env)")
+            body.append(f"{ind}        if r is not True and not truth(r):")
+            body.append(f"{ind}            ok = False")
+            body.append(f"{ind}            break")
+            body.append(f"{ind}except ERRS:")
+            body.append(f"{ind}    ok = False")
+            body.append(f"{ind}del env['this']")
+            body.append(f"{ind}if not ok:")
+            for var, _c in ce.binders:
+                body.append(f"{ind}    env.pop({var!r}, None)")
+            body.append(f"{ind}    continue")
+            if ce.binding:
+                body.append(f"{ind}env[{ce.binding!r}] = o{n}")
+            body.append(f"{ind}env['__last__'] = o{n}")
+        elif kind in ("not", "exists"):
+            single = len(ce) == 1 and ce[0][0] == "pattern" and ce[0][1].source is None
+            if single:
+                consts[f"N{i}"] = ce[0][1]
+                lines.append(f"    any{i} = sess._any_fn(N{i})")
+                test = f"any{i}(env)"
+            else:
+                consts[f"N{i}"] = ce
+                test = f"anyf(N{i}, env)"
+            body.append(f"{ind}if {'' if kind == 'not' else 'not '}{test}:")
+            body.append(f"{ind}    pass")
+            body.append(f"{ind}else:")
+            ind += "    "
+        elif kind == "eval":
+            consts[f"E{i}"] = ce.fn
+            body.append(f"{ind}try:")
+            body.append(f"{ind}    ok = truth(E{i}(env))")
+            body.append(f"{ind}except ERRS:")
+            body.append(f"{ind}    ok = False")
+            body.append(f"{ind}if ok:")
+            ind += "    "
+        else:
+            return None
+    keys = "".join(f"c{n}.id, " for n in range(len(pats)))
+    vers = "".join(f"pv{n}.get(c{n}.id, 0), " for n in range(len(pats)))
+    objs = "".join(f"o{n}, " for n in range(len(pats)))
+    body.append(f"{ind}out.append((({keys}), ({vers}), dict(env), [{objs}]))")
+    # after the loops: drop the bindings the loops left (the generic join pops them per candidate)
+    tail = []
+    for p in pats:
+        for var, _c in p.binders:
+            tail.append(f"    env.pop({var!r}, None)")
+        if p.binding:
+            tail.append(f"    env.pop({p.binding!r}, None)")
+    if pats:
+        tail.append("    env.pop('__last__', None)")
+    src = "\n".join(lines + body + tail) + "\n"
+    ns = dict(consts)
+    exec(compile(src, "<rule join>", "exec"), ns)
+    return ns["joiner"]
 
 
 _NOKEY = object()
@@ -1147,10 +1833,60 @@ _ACC = {
     "sumI": lambda values: _wrap(sum(int(v) for v in _num(values)), 32),
     "sumL": lambda values: Long(_wrap(sum(int(v) for v in _num(values)), 64)), "average": _avg, "min": _min, "max": _max,
     "count": lambda values: Long(len(values)),
-    "collectList": lambda values: list(values), "collectSet": lambda values: JavaSet(dict.fromkeys(
-        v if _hashable(v) else id(v) for v in values)),
+    "collectList": lambda values: list(values), "collectSet": lambda values: JavaSet(java_hashset_order(values)),
     "countDistinct": lambda values: Long(len(set(values))),
 }
+
+
+def _jhash(v):
+    """Java hashCode of a value whose hash Java defines by value; None for identity hashes."""
+    if v is None:
+        return 0
+    if isinstance(v, bool):
+        return 1231 if v else 1237
+    if isinstance(v, str):
+        h = 0
+        for ch in v:
+            h = (31 * h + ord(ch)) & 0xFFFFFFFF
+        return h
+    if isinstance(v, float):
+        bits = struct.unpack(">q", struct.pack(">d", v if v == v else float("nan")))[0] & 0xFFFFFFFFFFFFFFFF
+        return (bits ^ (bits >> 32)) & 0xFFFFFFFF
+    if isinstance(v, int):
+        if isinstance(v, Long) or not -2 ** 31 <= v < 2 ** 31:
+            u = v & 0xFFFFFFFFFFFFFFFF
+            return (u ^ (u >> 32)) & 0xFFFFFFFF
+        return v & 0xFFFFFFFF
+    if isinstance(v, JavaBean) and getattr(type(v), "_key_fields", None):
+        h = 1
+        for k in type(v)._key_fields:
+            fh = _jhash(getattr(v, k, None))
+            if fh is None:
+                return None
+            h = (31 * h + fh) & 0xFFFFFFFF
+        return h
+    return None
+
+
+def java_hashset_order(values):
+    """Iteration order of a java.util.HashSet filled with `values` in order (CollectSetAccumulate-
+    Function keeps a HashMap): the spread hash picks a bucket of a power-of-two table that starts
+    at 16 and doubles past 0.75 load; within a bucket, insertion order.  Values with identity
+    hashes (no Java value hash) keep insertion order."""
+    seen = {}
+    for v in values:
+        k = v if _hashable(v) else id(v)
+        if k not in seen:
+            seen[k] = v
+    items = list(seen.values())
+    hashes = [_jhash(v) for v in items]
+    if any(h is None for h in hashes):
+        return items
+    cap = 16
+    while len(items) > cap * 0.75:
+        cap *= 2
+    order = sorted(range(len(items)), key=lambda i: (hashes[i] ^ (hashes[i] >> 16)) & (cap - 1))
+    return [items[i] for i in order]
 
 
 def _hashable(v):

@@ -1,9 +1,7 @@
 """The expression language checked feature by feature against its specification (the project issue).
 
-Complements test_expressions.py.  Tests marked xfail document gaps found in review; each names its
-cause.  The fixes for all but one are in tests/expressions/proposed-fixes.patch (containers/expressions
-is write-protected for helpers): once that patch is applied they pass (xfail is not strict, so the
-suite stays green either way).
+Complements test_expressions.py.  The gaps found in review are fixed; each such test names the
+behaviour it pins down.
 """
 import datetime as dt
 import decimal
@@ -15,7 +13,6 @@ from containers.expressions import (ExpressionError, ExpressionRuntimeError, Jav
 from containers.expressions import parser as parser_module
 from containers.values import BigInteger, Char, FieldDef, Float, JavaSet, Long, TypeRegistry
 
-PATCH = "fixed by tests/expressions/proposed-fixes.patch"
 
 
 @pytest.fixture(scope="module")
@@ -81,14 +78,12 @@ def test_integer_division_by_zero(src):
     assert e.value.java_class == "java.lang.ArithmeticException"
 
 
-@pytest.mark.xfail(reason="the lexer rejected 2147483648 even after a minus sign: " + PATCH)
 def test_min_int_literal():
     assert ev("-2147483648") == -2147483648
     with pytest.raises(ExpressionError):
         compile_expression("2147483648")
 
 
-@pytest.mark.xfail(reason="long % long went through float division: " + PATCH)
 def test_remainder_of_large_longs():
     assert same(ev("-9223372036854775807L % 10"), Long(-7))
     assert same(ev("9007199254740993L % 2"), Long(1))
@@ -110,7 +105,6 @@ def test_string_concatenation_uses_java_tostring(src, expected):
     assert ev(src) == expected
 
 
-@pytest.mark.xfail(reason="values.to_java_string prints a Float with double digits (needs a float32 repr in values.py)")
 def test_float_concatenation_uses_float_digits():
     assert ev('"" + (1.0f / 3)') == "0.33333334"
 
@@ -146,7 +140,6 @@ def test_casts(src, expected):
     assert same(ev(src), expected)
 
 
-@pytest.mark.xfail(reason="narrowing casts did not wrap/saturate: " + PATCH)
 def test_narrowing_casts_wrap():
     assert ev("(int) 3000000000L") == -1294967296 and ev("(byte) 200") == -56 and ev("(int) 3.9e10") == 2147483647
 
@@ -194,13 +187,11 @@ def test_char_at_and_string_number_conversion_errors():
     assert e.value.java_class == "java.lang.NumberFormatException"
 
 
-@pytest.mark.xfail(reason="fully qualified java.* static calls/fields resolved as variables: " + PATCH)
 def test_fully_qualified_statics():
     assert ev("java.util.Collections.emptyList()") == [] and ev("java.lang.Math.max(1, 2)") == 2
     assert ev("java.lang.Integer.MAX_VALUE") == 2147483647
 
 
-@pytest.mark.xfail(reason="String.format rounded %f half-even (Java: HALF_UP on the decimal form): " + PATCH)
 def test_format_rounds_half_up():
     assert ev('String.format("%.2f", 1.005)') == "1.01" and ev('String.format("%.1f", 2.25)') == "2.3"
 
@@ -342,17 +333,14 @@ def test_return_inside_loop_and_bare_return():
     assert run("x = 1; return;", {"x": 0}) is None
 
 
-@pytest.mark.xfail(reason="`break` in a for loop ran the update clause: " + PATCH)
 def test_break_does_not_run_the_for_update():
     assert run("int i; for (i = 0; i < 10; i++) { if (i == 3) break; } return i;") == 3
 
 
-@pytest.mark.xfail(reason="`continue` in do/while skipped the condition: " + PATCH)
 def test_continue_in_do_while_checks_the_condition():
     assert run("int k = 0; int n = 0; do { k++; if (k == 1) continue; n++; } while (k < 1); return n;") == 0
 
 
-@pytest.mark.xfail(reason="assignments to typed locals were not widened (double d; d = 5;): " + PATCH)
 def test_assignment_to_typed_local_widens():
     assert run('double d; d = 5; return "d=" + d;') == "d=5.0"
     assert same(run("long n = 0; n = 7; return n;"), Long(7))
@@ -397,7 +385,6 @@ def test_modify_falls_back_to_update(types):
     assert seen == [p] and p.age == 3
 
 
-@pytest.mark.xfail(reason="MVEL `with` semantics inside modify (bare names read x's properties): " + PATCH)
 def test_modify_reads_properties_of_its_target(types):
     p = types.get("Person")(age=1)
     run("modify (p) { setAge(age + 1) }", {"p": p, "update": lambda o: None})
@@ -457,7 +444,6 @@ def test_constraint_analysis():
     assert c.source.startswith("age >")
 
 
-@pytest.mark.xfail(reason="a bare method call in a constraint was looked up in env only: " + PATCH)
 def test_constraint_calls_methods_of_this(fact):
     c = compile_expression("getAge() == 15 && !isActive()", constraint=True)
     assert c({"this": fact}) is True and "age" in c.this_properties
@@ -476,7 +462,6 @@ def test_compiled_constraint_does_not_reparse(fact, monkeypatch):
     assert c.fn is fn and c.fn.__code__ is code
 
 
-@pytest.mark.xfail(reason="Date.getTime()/after()/before() and DRL date literals (dd-MMM-yyyy): " + PATCH)
 def test_dates_in_code_and_constraints():
     utc = dt.timezone.utc
     d = dt.datetime(2021, 1, 1, tzinfo=utc)
@@ -517,7 +502,6 @@ def test_runtime_error_names_the_source():
     assert "p.bpmn2 [40:" in str(e.value) and "missing" in str(e.value)
 
 
-@pytest.mark.xfail(reason="a Java exception raised at run time carried no source position: " + PATCH)
 def test_java_exception_carries_the_source_position():
     with pytest.raises(JavaException) as e:
         compile_expression("a.b", source_name="r.drl", line=7, column=3)({"a": None})

@@ -39,13 +39,46 @@ def run(rules, facts=(), fire=True, setup=None):
     return out, s, types, objs
 
 
-def test_salience_then_declaration_order_then_insertion_order():
+def test_salience_then_declaration_order_then_staged_order():
+    # one batch into a one-pattern rule: Phreak stages the tuples newest-first (TupleSetsImpl)
     out, *_ = run("""
 rule "b" when Person($n : name) then list.add("b:" + $n); end
 rule "a" salience 10 when Person($n : name) then list.add("a:" + $n); end
 rule "c" when Person($n : name, age > 30) then list.add("c:" + $n); end
 """, [("Person", ("ann", 40)), ("Person", ("bob", 20))])
-    assert out == ["a:ann", "a:bob", "b:ann", "b:bob", "c:ann"]
+    assert out == ["a:bob", "a:ann", "b:bob", "b:ann", "c:ann"]
+
+
+SHOP = """
+declare Shop
+    name : String
+end
+declare Fruit
+    name : String
+    shop : String
+end
+rule "member of shop" when
+    Shop($s : name)
+    Fruit($n : name, shop == $s)
+then list.add($n + " in " + $s); insertLogical(new Flag($n)); end
+rule "flagged" salience 10 when Flag($f : name) then list.add("flag " + $f); end
+rule "other" when Fruit($n : name) then list.add("fruit " + $n); end
+"""
+
+
+def test_join_fires_in_insertion_order_and_logical_insert_goes_next():
+    """Verified on the real engine: equal salience, `member of shop` for apple then pear; the
+    salience-10 rule fires right after the firing whose insertLogical activated it."""
+    out, *_ = run(SHOP, [("Shop", ("s",)), ("Fruit", ("apple", "s")), ("Fruit", ("pear", "s"))])
+    assert out == ["apple in s", "flag apple", "pear in s", "flag pear", "fruit pear", "fruit apple"]
+
+
+def test_one_pattern_rule_fired_between_inserts_keeps_insertion_order():
+    out, s, types, _ = run('rule "r" when Person($n : name) then list.add($n); end', fire=False)
+    for n in ("ann", "bob", "cyd"):
+        s.insert(types.get("Person")(n, 1, "x"))
+        s.fire_all_rules()
+    assert out == ["ann", "bob", "cyd"]
 
 
 def test_joins_not_exists_eval():
@@ -137,14 +170,14 @@ query "older than" (int $a)
     $p : Person(age > $a)
 end
 """, [("Person", ("ann", 40)), ("Person", ("bob", 20))])
-    assert out == ["hi ann", "hi bob"]
+    assert out == ["hi bob", "hi ann"]
     assert [r["$p"].name for r in s.query("older than", 30)] == ["ann"]
 
 
 def test_clear_agenda_and_max_and_filter():
     rules = 'rule "r" when Person($n : name) then list.add($n); end\nrule "s" when Item() then list.add("item"); end'
     out, s, *_ = run(rules, [("Person", ("a", 1)), ("Person", ("b", 1))], fire=False)
-    assert s.fire_all_rules(max=1) == 1 and out == ["a"]
+    assert s.fire_all_rules(max=1) == 1 and out == ["b"]
     s.clear_agenda()
     assert s.fire_all_rules() == 0
     out, s, types, _ = run(rules, [("Person", ("a", 1))], fire=False)
@@ -199,7 +232,7 @@ rule "names" when
     $c : String() from ["a", "b"]
 then list.add($c); end
 """, [("Item", ("a", 1.5)), ("Item", ("b", 2.0)), ("Person", ("p", 1, "c"))])
-    assert out == ["total 3.5", "a", "b"]
+    assert out == ["total 3.5", "b", "a"]   # a from node prepends each element
 
 
 def test_declared_type_defaults_keys_and_tostring():
@@ -233,7 +266,7 @@ def test_snapshot_restore_keeps_refraction():
     data = s.snapshot()
     s2 = RuleSession.restore(s.kbase, data)
     s2.set_global("list", out)
-    assert s2.fire_all_rules() == 1 and out == ["a", "b"]
+    assert s2.fire_all_rules() == 1 and out == ["b", "a"]
     assert [h.id for h in s2.get_fact_handles()] == [1, 2]
     assert s2.insert(types.get("Person")("c", 3)).id == 3
 
@@ -264,3 +297,46 @@ rule "any order" when $o : Order() then list.add("any"); end
 rule "seed" when not Order() then insert(new Order(150, 0)); end
 """, [])
     assert out == ["d", "any"]     # no loop, and Order() does not react to the modify at all
+
+
+def test_snapshot_keeps_inserts_the_rules_have_not_evaluated():
+    """Facts inserted in one call and fired in a later one (a stateful session stored between
+    calls) still activate, in the order one uninterrupted session gives."""
+    from containers.rules.session import RuleSession
+    out, s, types, _ = run('rule "r" when Person($n : name) then list.add($n); end', fire=False)
+    s.insert(types.get("Person")("a", 1, "x"))
+    s2 = RuleSession.restore(s.kbase, s.snapshot())
+    s2.insert(types.get("Person")("b", 1, "x"))
+    s3 = RuleSession.restore(s.kbase, s2.snapshot())
+    s3.set_global("list", out)
+    assert s3.fire_all_rules() == 2 and out == ["b", "a"]
+
+
+def test_exists_unlinks_the_rule_until_it_has_a_fact():
+    """An exists node with an empty right memory unlinks the rule: the facts stay staged and are
+    taken in one batch once it links (order as Drools 7 stages them)."""
+    out, s, types, _ = run("""
+declare C
+    k : int
+end
+rule "r7" when Person($a : name, $k : age) exists C(k == $k) Item($b : name) then list.add($a + $b); end
+""", [("Item", ("x", 1.0)), ("Person", ("a1", 1, "c")), ("Person", ("a2", 1, "c"))])
+    assert out == []
+    s.insert(types.get("Item")("y", 1.0))
+    s.insert(types.get("Item")("z", 1.0))
+    s.insert(types.get("C")(1))
+    s.fire_all_rules()
+    assert out == ["a2x", "a2y", "a2z", "a1x", "a1y", "a1z"]
+
+
+def test_not_unblocked_by_a_delete_fires_in_blocking_order():
+    out, s, types, _ = run("""
+rule "r4" when Person($a : name, $k : age) not Item(price == $k) then list.add($a); end
+""", [("Person", ("a1", 0, "c")), ("Person", ("a3", 2, "c")), ("Person", ("b5", 0, "c"))], fire=False)
+    blocker = types.get("Item")("i", 0.0)
+    s.insert(blocker)
+    s.fire_all_rules()
+    assert out == ["a3"]
+    s.delete(s.get_fact_handle(blocker))
+    s.fire_all_rules()
+    assert out == ["a3", "b5", "a1"]
