@@ -38,8 +38,13 @@ def _paging(req):
 
 
 def _sort(req):
-    sort = req.get_param("sort") or None
-    return sort, (req.get_param("sortOrder") or "true").strip().lower() != "false"
+    return req.get_param("sort") or None, _bool(req, "sortOrder", True)
+
+
+def _bool(req, name, default):
+    """A primitive boolean @QueryParam with a @DefaultValue: Boolean.valueOf of what is given."""
+    v = req.get_param(name)
+    return default if v is None else v.strip().lower() == "true"
 
 
 def _int_list(req, name):
@@ -266,7 +271,7 @@ class VariableSearchResource(_Base):
         def run():
             page, size = _paging(req)
             order_by = req.get_param("orderBy") or None
-            asc = (req.get_param("asc") or "true").strip().lower() != "false"
+            asc = _bool(req, "asc", True)
             try:
                 spec = read_body(req, SearchQueryFilterSpec, optional=True)
             except BodyError as e:
