@@ -97,6 +97,10 @@ def _long(v):
     return None if v is None else Long(int(v))
 
 
+def _has_wildcard(pattern):
+    return "%" in pattern or "_" in pattern
+
+
 def grouped(v):
     """MessageFormat's rendering of a number argument (1234 -> 1,234)."""
     return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
@@ -236,16 +240,28 @@ class RuntimeQueries:
 
     def process_instances_by_variable(self, name, value=None, statuses=None, page=0, size=10, sort=None,
                                       asc=True):
+        """jBPM's getProcessInstancesByVariable[NameAndValue]: the name (alone) and the value are LIKE
+        patterns, the value is matched against the variable's latest value.  A pattern without wildcards
+        is compared with '=' (what LIKE does then on PostgreSQL and H2; lets the index answer); an exact
+        value drives the statement from the variable index, a wildcard one walks the instances in order."""
         st = _int_statuses(statuses)
+        latest = ("NOT EXISTS (SELECT 1 FROM variableinstancelog v2 WHERE v2.variableid = v.variableid AND "
+                  "v2.processinstanceid = v.processinstanceid AND v2.id > v.id)")
         if value:
-            sub = ("SELECT v.processinstanceid FROM variableinstancelog v WHERE v.variableid = ? AND v.value LIKE ? "
-                   "AND v.id = (SELECT MAX(v2.id) FROM variableinstancelog v2 WHERE v2.variableid = v.variableid "
-                   "AND v2.processinstanceid = v.processinstanceid)")
+            if _has_wildcard(value):
+                where = (f"status IN {_in(st)} AND EXISTS (SELECT 1 FROM variableinstancelog v WHERE "
+                         f"v.processinstanceid = processinstancelog.processinstanceid AND v.variableid = ? AND "
+                         f"v.value LIKE ? AND {latest})")
+            else:
+                where = (f"status IN {_in(st)} AND processinstanceid IN (SELECT v.processinstanceid FROM "
+                         f"variableinstancelog v WHERE v.variableid = ? AND v.value = ? AND {latest})")
             params = st + [name, value]
         else:
-            sub = "SELECT v.processinstanceid FROM variableinstancelog v WHERE v.variableid LIKE ?"
+            op = "LIKE" if _has_wildcard(name) else "="
+            where = (f"status IN {_in(st)} AND EXISTS (SELECT 1 FROM variableinstancelog v WHERE "
+                     f"v.processinstanceid = processinstancelog.processinstanceid AND v.variableid {op} ?)")
             params = st + [name]
-        return self._pi_list(f"status IN {_in(st)} AND processinstanceid IN ({sub})", params, page, size, sort, asc)
+        return self._pi_list(where, params, page, size, sort, asc)
 
     def process_instance(self, pid, with_vars=False):
         rows = _rows(f"SELECT {_PI_COLS} FROM processinstancelog WHERE processinstanceid = ?", (int(pid),))
@@ -435,8 +451,7 @@ class RuntimeQueries:
             value_op, value_v = self._wildcard(value)
             cond += f" AND tv.value {value_op}"
             params.append(value_v)
-        where = [f"t.status IN {_in(sts)}",
-                 f"EXISTS (SELECT 1 FROM taskvariableimpl tv WHERE tv.taskid = t.id AND {cond})"]
+        where = [f"t.status IN {_in(sts)}", f"t.id IN (SELECT tv.taskid FROM taskvariableimpl tv WHERE {cond})"]
         params = sts + params
         # the user limit of TaskSummaryQueryCriteriaUtil: actual owner, creator, or (when the user has
         # groups) a potential owner / business administrator by user or group
@@ -748,16 +763,26 @@ INDEXES = (
     # instance lists by process id / name with status, sorted by instance id
     ("ix_q_pil_status_pid", "processinstancelog", "status, processinstanceid"),
     ("ix_q_pil_processid_status", "processinstancelog", "processid, status"),
+    # exact variable values (instances by variable and value, variable search)
+    ("ix_q_vil_var_value", "variableinstancelog", "variableid, value"),
     # tasks by variable / variable search on task variables
     ("ix_q_tvi_taskid_name", "taskvariableimpl", "taskid, name"),
+    ("ix_q_tvi_name_value", "taskvariableimpl", "name, value"),
     # active nodes: GROUP BY nodeinstanceid per process instance
     ("ix_q_nil_pi_niid", "nodeinstancelog", "processinstanceid, nodeinstanceid"),
 )
 
 
+# PostgreSQL only: LIKE 'prefix%' on the values can use a pattern index whatever the collation
+PG_INDEXES = (
+    ("ix_q_vil_var_value_pat", "variableinstancelog", "variableid, value text_pattern_ops"),
+    ("ix_q_tvi_name_value_pat", "taskvariableimpl", "name, value text_pattern_ops"),
+)
+
+
 def ensure_indexes():
     """CREATE INDEX IF NOT EXISTS for INDEXES (idempotent; several workers may race, which is harmless)."""
-    for name, table, cols in INDEXES:
+    for name, table, cols in INDEXES + (PG_INDEXES if is_postgres() else ()):
         try:
             with database.atomic():
                 database.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})")
