@@ -10,10 +10,10 @@ the REST endpoints in process through falcon's test client (marshalling included
 of N runs of:
   pot-owners page        GET /queries/tasks/instances/pot-owners (user with 2 groups, page 0, size 10)
   pot-owners page 50     the same, page 50
-  instances by variable  GET /queries/processes/instances/variables/customer?varValue=customer-4242
+  instances by variable  GET /queries/processes/instances/variables/customer?varValue=customer-<40% of n>
   instances by var LIKE  GET /queries/processes/instances/variables/region?varValue=north%  (first page)
   instances, status      GET /queries/processes/instances?status=1&sort=StartDate&page=100
-  tasks by variable      GET /queries/tasks/instances/variables/customer?varValue=customer-4242
+  tasks by variable      GET /queries/tasks/instances/variables/customer?varValue=customer-<40% of n + 6>
   variable search        POST /queries/variables/processes (process variable amount > 990, page 0)
   custom filtered query  POST /queries/definitions/{q}/filtered-data (when kieserver.resources.querydefs
                          exists: a PROCESS query over ProcessInstanceLog with a QueryFilterSpec)
@@ -141,17 +141,18 @@ def bench(url, n, runs):
             assert r.status_code == 200, (path, r.status_code, r.text[:300])
         return call
 
+    k = (n * 4) // 10 + 1      # an active instance (k % 10 != 0)
     cases = [
         ("pot-owners page", get("/queries/tasks/instances/pot-owners", h_user, 10)),
         ("pot-owners page 50", get("/queries/tasks/instances/pot-owners", h_user, None, page="50")),
         ("instances by variable", get("/queries/processes/instances/variables/customer", h_admin, 1,
-                                      varValue="customer-4241")),
+                                      varValue=f"customer-{k}")),
         ("instances by var LIKE", get("/queries/processes/instances/variables/region", h_admin, 10,
                                       varValue="north%")),
         ("instances, status, sort", get("/queries/processes/instances", h_admin, 10, status="1",
                                         sort="StartDate", page="100")),
         ("tasks by variable", get("/queries/tasks/instances/variables/customer", h_user, None,
-                                  varValue="customer-4247")),
+                                  varValue=f"customer-{k + 6}")),
         ("variable search (POST)", post("/queries/variables/processes",
                                         {"process-query-params": [{"cond-column": "amount",
                                                                    "cond-operator": "EQUALS_TO",
