@@ -167,6 +167,11 @@ def test_existing_task_rows(env, fmt):
     assert task_pids(env, "/queries/tasks/instances/pot-owners", fmt, auth=JOHN, status="Ready") == ["g1"]
     assert task_pids(env, "/queries/tasks/instances/pot-owners", fmt, auth=JOHN, sort="TaskId", pageSize="2") == \
         ["u1", "u2"]
+    assert sorted(task_pids(env, "/queries/tasks/instances/pot-owners", fmt, auth=JOHN, filter="Rev%")) == \
+        ["g1", "u1", "u2", "u3"]
+    assert task_pids(env, "/queries/tasks/instances/pot-owners", fmt, auth=JOHN, filter="X%") == []
+    assert task_pids(env, "/queries/tasks/instances/pot-owners", fmt) == []
+    assert task_pids(env, "/queries/tasks/instances/pot-owners", fmt, groups="HR") == ["g1"]
     assert sorted(task_pids(env, "/queries/tasks/instances/owners", fmt, auth=JOHN)) == ["u1", "u2", "u3"]
     assert task_pids(env, "/queries/tasks/instances/owners", fmt, auth=YODA) == []
     assert sorted(task_pids(env, "/queries/tasks/instances", fmt, auth=JOHN)) == ["u1", "u2", "u3"]
