@@ -1,0 +1,115 @@
+"""Payloads of the runtime data queries (RuntimeDataResource) that marshallers/types/process.py and
+marshallers/types/tasks.py do not already describe: CountDefinition, the advanced variable search body
+(SearchQueryFilterSpec with its QueryParams) and its two answers (ProcessInstanceCustomVarsList,
+ProcessInstanceUserTaskWithVariablesList).
+
+Names from kie-server-api (org.kie.server.api.model.definition / .instance), field-access JAXB classes:
+JSON key = @XmlElement name, XStream = Java field name under the FQCN, Map members under the Java field
+name in JAXB (`<variables>`, `<inputVariables>`, `<processVariables>`).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from containers.values import Long
+from marshallers.model import ANY, MAP, Field, ListOf, Model
+from marshallers.types.tasks import TaskSummaryList
+
+PKG = "org.kie.server.api.model.instance"
+DEF = "org.kie.server.api.model.definition"
+
+
+class CountDefinition(Model):
+    java_class = f"{DEF}.CountDefinition"
+    jaxb_root = "count"
+    fields = (Field("count", "count", Long, xstream="count"),)
+
+
+class SearchQueryParam(Model):
+    """org.kie.server.api.model.definition.QueryParam as the variable search uses it (column, operator,
+    values).  Registered under the same Java class as the advanced queries' QueryParam; whichever module
+    loads first owns the polymorphic name, and both describe the same shape."""
+    java_class = f"{DEF}.QueryParam"
+    jaxb_root = "query-param"
+    fields = (
+        Field("column", "cond-column", xstream="column"),
+        Field("operator", "cond-operator", xstream="operator"),
+        Field("value", "cond-values", ListOf(ANY), xstream="value"),
+    )
+
+
+class SearchQueryFilterSpec(Model):
+    java_class = f"{DEF}.SearchQueryFilterSpec"
+    jaxb_root = "variable-filter-spec"
+    fields = (
+        Field("attributes", "attributes-query-params", ListOf(SearchQueryParam), default=list,
+              xstream="attributesQueryParams"),
+        Field("task_variables", "task-query-params", ListOf(SearchQueryParam), default=list,
+              xstream="taskVariablesQueryParams"),
+        Field("process_variables", "process-query-params", ListOf(SearchQueryParam), default=list,
+              xstream="processVariablesQueryParams"),
+        Field("case_variables", "case-query-params", ListOf(SearchQueryParam), default=list,
+              xstream="caseVariablesQueryParams"),
+        Field("owners_param", "pot-owners-query-param", SearchQueryParam, xstream="ownersQueryParam"),
+        Field("owners", "pot-owners", ListOf(str), xstream="owners"),
+    )
+
+
+class ProcessInstanceCustomVars(Model):
+    java_class = f"{PKG}.ProcessInstanceCustomVars"
+    jaxb_root = "process-instance-custom"
+    fields = (
+        Field("id", "process-instance-id", Long, xstream="id"),
+        Field("process_id", "process-id", xstream="processId"),
+        Field("process_name", "process-name", xstream="processName"),
+        Field("process_version", "process-version", xstream="processVersion"),
+        Field("state", "process-instance-state", int, xstream="state"),
+        Field("container_id", "container-id", xstream="containerId"),
+        Field("initiator", xstream="initiator"),
+        Field("date", "start-date", datetime, xstream="date"),
+        Field("description", "process-instance-desc", xstream="processInstanceDescription"),
+        Field("correlation_key", "correlation-key", xstream="correlationKey"),
+        Field("parent_id", "parent-instance-id", Long, xstream="parentId"),
+        Field("last_modification_date", "last-modification-date", datetime, xstream="lastModificationDate"),
+        Field("active_user_tasks", "active-user-tasks", TaskSummaryList, xstream="activeUserTasks"),
+        Field("variables", "process-instance-variables", MAP, jaxb="variables", xstream="variables",
+              xstream_class="hash-map"),
+    )
+
+
+class ProcessInstanceCustomVarsList(Model):
+    java_class = f"{PKG}.ProcessInstanceCustomVarsList"
+    jaxb_root = "process-instance-custom-list"
+    fields = (
+        Field("items", "process-instance-vars", ListOf(ProcessInstanceCustomVars), default=list,
+              xstream="processInstances"),
+    )
+
+
+class ProcessInstanceUserTaskWithVariables(Model):
+    java_class = f"{PKG}.ProcessInstanceUserTaskWithVariables"
+    jaxb_root = "process-instance-task-with-vars"
+    fields = (
+        Field("id", "id", Long, xstream="id"),
+        Field("name", "name", xstream="name"),
+        Field("description", "description", xstream="description"),
+        Field("actual_owner", "actual-owner", xstream="actualOwner"),
+        Field("correlation_key", "correlation-key", xstream="correlationKey"),
+        Field("potential_owners", "potential-owners", ListOf(str), xstream="potentialOwners"),
+        Field("process_definition_id", "process-definition-id", xstream="processDefinitionId"),
+        Field("process_instance_id", "process-instance-id", Long, xstream="processInstanceId"),
+        Field("input_variables", "task-instance-input-variables", MAP, jaxb="inputVariables",
+              xstream="inputVariables", xstream_class="hash-map"),
+        Field("process_variables", "process-variables", MAP, jaxb="processVariables",
+              xstream="processVariables", xstream_class="hash-map"),
+        Field("status", "status", xstream="status"),
+    )
+
+
+class ProcessInstanceUserTaskWithVariablesList(Model):
+    java_class = f"{PKG}.ProcessInstanceUserTaskWithVariablesList"
+    jaxb_root = "user-task-variable-instance-list"
+    fields = (
+        Field("items", "user-task-with-vars-instance", ListOf(ProcessInstanceUserTaskWithVariables), default=list,
+              xstream="userTaskWithVariables"),
+    )
