@@ -130,6 +130,8 @@ class QueryDataResource(_Base):
                                  identity=req.context.identity)
         except _Fail as f:
             return text_error(resp, f.status, f.text)
+        except NotReadOnly as e:
+            return _not_read_only(resp, query_name, e)
         except (QueryError, peewee.DatabaseError) as e:
             return _unexpected(resp, e)
         send(req, resp, out)

@@ -141,7 +141,22 @@ def check_read_only(sql) -> str:
     if first not in ("select", "with"):
         raise NotReadOnly("only SELECT queries (optionally starting with WITH) can be registered as query "
                           f"definitions, not '{first or text[:20]}'")
+    # defence in depth (the database runs the query read-only anyway): no data-changing keyword and no
+    # function with side effects outside literals
+    for w in _WORD.findall("".join(visible)):
+        lw = w.lower()
+        if lw in _WRITE_WORDS:
+            raise NotReadOnly(f"the query expression contains '{w}': query definitions are read-only")
+        if lw in _DENIED_FUNCTIONS or lw.startswith("lo_"):
+            raise NotReadOnly(f"the function '{w}' is not allowed in a query definition")
     return sql
+
+
+_WRITE_WORDS = frozenset("""insert update delete drop alter create truncate merge grant revoke attach detach pragma
+vacuum reindex copy call execute lock into upsert replace_into""".split())
+_DENIED_FUNCTIONS = frozenset("""pg_read_file pg_read_binary_file pg_ls_dir pg_stat_file pg_terminate_backend
+pg_cancel_backend pg_sleep pg_reload_conf pg_rotate_logfile set_config dblink dblink_exec load_extension readfile
+writefile fts3_tokenizer pg_advisory_lock pg_advisory_xact_lock pg_notify nextval setval""".split())
 
 
 def resolve_placeholders(text, props):
@@ -322,7 +337,7 @@ def _user_sql(expression):
     sql = check_read_only(expression)
     if store_db.is_postgres():
         sql = sql.replace("%", "%%")     # psycopg2 reads % as a placeholder once parameters are bound
-    return sql
+    return sql + "\n"                     # a trailing -- comment must not swallow the closing parenthesis
 
 
 # ---------------------------------------------------------------------------------------------- filters
