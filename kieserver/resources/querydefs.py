@@ -209,7 +209,10 @@ def _build_filters(factory, params):
     """A builder is called with the request's parameter map.  It returns the filters (QueryParam
     models, dicts with column/operator/values, or (column, operator, values) tuples), or an object
     whose build() returns one filter per call and None at the end, as jBPM's QueryParamBuilder."""
-    made = factory(params) if callable(factory) and not hasattr(factory, "build") else factory
+    if isinstance(factory, type) or (callable(factory) and not hasattr(factory, "build")):
+        made = factory(params)
+    else:
+        made = factory
     build = getattr(made, "build", None)
     if build is None:
         return list(made or [])

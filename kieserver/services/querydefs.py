@@ -830,12 +830,12 @@ class QueryDefinitionService:
         return m
 
     def builder_for(self, builder_id):
-        b = self.builders.get(builder_id)
+        b = self.builders.get(builder_id)          # a factory: called with the parameter map
         if b is None and builder_id in self._builder_paths:
-            b = self._load(self._builder_paths[builder_id])
+            b = load_object(self._builder_paths[builder_id])
         if b is None and "." in builder_id:
             try:
-                b = self._load(builder_id)
+                b = load_object(builder_id)
             except (ImportError, AttributeError, ValueError):
                 b = None
         if b is None:
@@ -1079,18 +1079,13 @@ def required_roles(kjar):
     except XmlError:
         return []
     out = []
-
-    def walk(node):
-        for ch in getattr(node, "children", []) or []:
-            if local(ch.tag) == "required-role":
-                text = (ch.text or "").strip()
-                if ":" in text:
-                    kind, _, role = text.partition(":")
-                    if kind == "view":
-                        out.append(role)
-                elif text:
-                    out.append(text)
-            else:
-                walk(ch)
-    walk(root)
+    for node in root.iter():
+        if isinstance(node.tag, str) and local(node.tag) == "required-role":
+            text = (node.text or "").strip()
+            if ":" in text:
+                kind, _, role = text.partition(":")
+                if kind == "view":
+                    out.append(role)
+            elif text:
+                out.append(text)
     return out

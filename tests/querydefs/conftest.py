@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.bpm.conftest import BPM_EXTENSION, make_bpm_server
+from tests.bpm.conftest import BPM_EXTENSION
 from tests.conftest import drop_pg_schema, pg_schema_url
 
 EXTENSIONS = ["KieServer", "BRM", BPM_EXTENSION, "Tasks", "Queries", "Jobs"]
@@ -35,13 +35,32 @@ def qstore(request, tmp_path):
         drop_pg_schema(schema)
 
 
+USERS = {
+    "kieserver": {"password": "plain$kieserver1!", "roles": ["kie-server", "admin", "Administrators"]},
+    "yoda": {"password": "plain$yoda1", "roles": ["kie-server", "PM", "HR"]},
+    "john": {"password": "plain$john1", "roles": ["kie-server", "PM", "engineering"]},
+}
+QUERIES = {"mappers": {"CustomMapper": "tests.querydefs.custom:CustomMapper"},
+           "builders": {"test": "tests.querydefs.custom:test_builder",
+                        "oneshot": "tests.querydefs.custom:OneShotBuilder"}}
+
+
+def make_query_server(url, home, queries=None, executor=False):
+    from kieserver.app import create_app
+    from kieserver.config import load_config
+    from tests.conftest import Client
+    overrides = {"database": {"url": url}, "home": str(home), "users": USERS, "extensions": EXTENSIONS,
+                 "queries": queries if queries is not None else QUERIES,
+                 "executor": {"enabled": bool(executor), "interval": 0.05, "threads": 1}}
+    return Client(create_app(load_config(overrides=overrides, environ={})))
+
+
 @pytest.fixture
 def qfactory(qstore, tmp_path):
     made = []
 
     def make(**kw):
-        kw.setdefault("extensions", EXTENSIONS)
-        c = make_bpm_server(qstore, tmp_path, **kw)
+        c = make_query_server(qstore, tmp_path, **kw)
         made.append(c)
         return c
 

@@ -102,23 +102,11 @@ def test_unknown_source_and_target(qserver):
 
 
 def test_configured_alias(qfactory):
-    c = qfactory()
-    c.close()
-    from kieserver.app import create_app
-    from kieserver.config import load_config
-    from tests.conftest import Client
-    from tests.querydefs.conftest import EXTENSIONS
-    url = c.app.kie_server.config.get("database")["url"]
-    home = c.app.kie_server.config.get("home")
-    cfg = load_config(overrides={"database": {"url": url}, "home": home, "extensions": EXTENSIONS,
-                                 "executor": {"enabled": False},
-                                 "queries": {"datasources": ["jdbc/jbpm-ds"]}}, environ={})
-    c2 = Client(create_app(cfg))
-    try:
-        got = register(c2, qdef("aliased", PIL, source="jdbc/jbpm-ds"), "json")
-        assert got.source == "jdbc/jbpm-ds"
-    finally:
-        c2.close()
+    c = qfactory(queries={"datasources": ["jdbc/jbpm-ds"]})
+    got = register(c, qdef("aliased", PIL, source="jdbc/jbpm-ds"), "json")
+    assert got.source == "jdbc/jbpm-ds"
+    r = c.post(f"{Q}/x", fmt="json", body=r_body(qdef("x", PIL, source="jdbc/other"), "json"))
+    assert r.status_code == 500
 
 
 def test_definitions_survive_a_restart(qfactory):
