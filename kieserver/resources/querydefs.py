@@ -38,10 +38,14 @@ def service(server) -> QueryDefinitionService:
 
 
 def _paging(req):
-    try:
-        return int(req.get_param("page") or 0), int(req.get_param("pageSize") or 10)
-    except ValueError as e:
-        raise _Fail(falcon.HTTP_500, UNEXPECTED.format(f'For input string: "{e}"')) from None
+    out = []
+    for name, default in (("page", 0), ("pageSize", 10)):
+        v = req.get_param(name)
+        try:
+            out.append(int(v) if v not in (None, "") else default)
+        except ValueError:
+            raise _Fail(falcon.HTTP_400, BAD_REQUEST.format(f'For input string: "{v}"')) from None
+    return tuple(out)
 
 
 class _Fail(Exception):
@@ -187,9 +191,9 @@ class FilteredDataResource(_Base):
         ascending = params.pop(Q_ASCENDING, None)
         clause = params.pop(Q_ORDER_BY_CLAUSE, None)
         mapping = _str_map(params.pop(Q_COLUMN_MAPPING, None))
-        self.svc.definition(name)                # QueryNotFound first, as jBPM checks it before building
-        self.svc.mapper_for(mapper)
+        self.svc.mapper_for(mapper)              # KIE's order: mapper, builder, then the query itself
         factory = self.svc.builder_for(builder_id)
+        self.svc.definition(name)
         filters = _build_filters(factory, params)
         if clause:
             sort = parse_sort(clause=str(clause))

@@ -972,8 +972,8 @@ class QueryDefinitionService:
     # ------------------------------------------------------------------ running
     def query(self, name, mapper_name, *, page=0, page_size=10, sort=(), filters=(), column_mapping=None,
               identity=None):
+        mapper = self.mapper_for(mapper_name)      # KIE resolves the mapper before it looks the query up
         d = self.definition(name)
-        mapper = self.mapper_for(mapper_name)
         ds = self.rows(d, page=page, page_size=page_size, sort=sort, filters=filters, identity=identity)
         fn = getattr(mapper, "map", mapper)
         try:

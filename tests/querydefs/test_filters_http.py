@@ -136,3 +136,53 @@ def test_filter_values_are_bound_not_pasted(loaded):
     r = filtered(loaded, "all", "ProcessInstances", spec(p('status" = 1 or "1', "EQUALS_TO", 1)), None, status=400)
     assert "not found" in r.text
     assert ProcessInstanceLog.select().count() == 6
+
+
+def test_container_scoped_filtered_data(loaded):
+    # unknown container: KIE's MarshallerHelper IllegalArgumentException -> 400
+    r = filtered(loaded, "all", "ProcessInstances", spec(), None, container="nope", status=400)
+    assert r.text.startswith('"The request could not be understood by the server due to malformed syntax: '
+                             'No container found for id nope')
+
+
+def test_bad_paging_and_missing_mapper(loaded):
+    r = loaded.get("/queries/definitions/all/data", fmt="json", params={"mapper": "RawList", "page": "x"})
+    assert r.status_code == 400 and 'For input string: "x"' in r.text
+    r = loaded.get("/queries/definitions/all/data", fmt="json")
+    assert r.status_code == 500 and r.text == '"Unexpected error during processing: No mapper found with name null\n"'
+    # the mapper is resolved before the query, as in KIE
+    r = loaded.get("/queries/definitions/nope/data", fmt="json", params={"mapper": "Nope"})
+    assert "No mapper found with name Nope" in r.text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_task_mappers_on_direct_rows(qserver, fmt):
+    """UserTasks, UserTasksWithVariables, UserTasksWithCustomVariables and TaskSummaries read the
+    AuditTaskImpl / TaskVariableImpl columns."""
+    from kieserver.store.tasks import AuditTask, TaskVariable
+    from marshallers.types.tasks import TaskInstanceList, TaskSummaryList
+    naive = T0.replace(tzinfo=None)
+    for i in (1, 2):
+        AuditTask.create(taskid=i, name=f"Task {i}", status="Ready" if i == 1 else "Reserved", priority=i,
+                         actualowner=None if i == 1 else "john", createdby="admin", createdon=naive,
+                         activationtime=naive, deploymentid="c1", processid="p.a", processinstanceid=10 + i,
+                         workitemid=20 + i, description=f"d{i}", duedate=naive + timedelta(days=1))
+        TaskVariable.create(taskid=i, name="in1", value=f"v{i}", type=0, processinstanceid=10 + i)
+        TaskVariable.create(taskid=i, name="in2", value=f"w{i}", type=0, processinstanceid=10 + i)
+    register(qserver, qdef("tasks", "select * from AuditTaskImpl"), fmt)
+    register(qserver, qdef("taskvars", "select t.*, v.name as tvname, v.value as tvvalue from AuditTaskImpl t "
+                                       "inner join TaskVariableImpl v on v.taskId = t.taskId"), fmt)
+    got = data(qserver, "tasks", "UserTasks", TaskInstanceList, fmt=fmt, orderBy="taskId")
+    assert [(int(t.id), t.status, t.priority, t.actual_owner, int(t.work_item_id), t.container_id)
+            for t in got.items] == [(1, "Ready", 1, None, 21, "c1"), (2, "Reserved", 2, "john", 22, "c1")]
+    assert got.items[0].expiration_date == T0 + timedelta(days=1) and got.items[0].created_on == T0
+    got = data(qserver, "taskvars", "UserTasksWithVariables", TaskInstanceList, fmt=fmt, orderBy="taskId")
+    assert [t.input_data for t in got.items] == [{"in1": "v1", "in2": "w1"}, {"in1": "v2", "in2": "w2"}]
+    got = filtered(qserver, "taskvars", "UserTasksWithCustomVariables",
+                   spec(p("tvname", "EQUALS_TO", "in2"), mapping={"tvvalue": "String", "processInstanceId": "Long"}),
+                   TaskInstanceList, fmt=fmt, order_by=None)
+    assert sorted((int(t.id), t.input_data["tvvalue"], int(t.input_data["processInstanceId"])) for t in got.items) \
+        == [(1, "w1", 11), (2, "w2", 12)]
+    got = data(qserver, "tasks", "TaskSummaries", TaskSummaryList, fmt=fmt, orderBy="taskId")
+    assert [(int(t.id), t.name, t.status, int(t.process_instance_id), int(t.parent_id)) for t in got.items] == \
+        [(1, "Task 1", "Ready", 11, -1), (2, "Task 2", "Reserved", 12, -1)]
