@@ -45,11 +45,11 @@ QUERIES = {"mappers": {"CustomMapper": "tests.querydefs.custom:CustomMapper"},
                         "oneshot": "tests.querydefs.custom:OneShotBuilder"}}
 
 
-def make_query_server(url, home, queries=None, executor=False):
+def make_query_server(url, home, queries=None, executor=False, users=None):
     from kieserver.app import create_app
     from kieserver.config import load_config
     from tests.conftest import Client
-    overrides = {"database": {"url": url}, "home": str(home), "users": USERS, "extensions": EXTENSIONS,
+    overrides = {"database": {"url": url}, "home": str(home), "users": users or USERS, "extensions": EXTENSIONS,
                  "queries": queries if queries is not None else QUERIES,
                  "executor": {"enabled": bool(executor), "interval": 0.05, "threads": 1}}
     return Client(create_app(load_config(overrides=overrides, environ={})))
