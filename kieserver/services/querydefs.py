@@ -849,6 +849,8 @@ class QueryDefinitionService:
 
     # ------------------------------------------------------------------ definitions
     def _check(self, d: _Def):
+        if d.target is None:
+            raise QueryError("Name is null")           # Target.valueOf(null)
         if d.target not in TARGETS:
             raise QueryError(f"No enum constant org.jbpm.services.api.query.model.QueryDefinition.Target.{d.target}")
         check_read_only(d.expression)
