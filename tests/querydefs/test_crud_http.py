@@ -138,3 +138,20 @@ def test_golden_wire_forms(qserver):
     assert '<columns class="hash-map">' in r.text
     r = qserver.get(f"{Q}/allProcessInstances", fmt="jaxb")
     assert "<query-definition>" in r.text and "<columns>" in r.text and "<key>processinstanceid</key>" in r.text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_unreadable_bodies_are_answered_not_tracebacks(qserver, fmt):
+    bodies = {"json": ["{", "[1, 2]", '{"query-name": 5, "nope": {}}'],
+              "jaxb": ["<query-definition>", "<other/>", "not xml"],
+              "xstream": ["<org.kie.server.api.model.definition.QueryDefinition>", "<x/>", "nope"]}[fmt]
+    for body in bodies:
+        r = qserver.post(f"{Q}/bad", fmt=fmt, body=body)
+        assert r.status_code in (400, 500), (body, r.status_code)
+        assert r.text.startswith('"') and "Traceback" not in r.text
+        r = qserver.post(f"{Q}/bad/filtered-data", fmt=fmt, body=body, params={"mapper": "RawList"})
+        assert r.status_code in (400, 500) and "Traceback" not in r.text
+        r = qserver.post(f"{Q}/bad/filtered-data", fmt=fmt, body=body, params={"mapper": "RawList", "builder": "test"})
+        assert r.status_code in (400, 500) and "Traceback" not in r.text
+    r = qserver.post(f"{Q}/bad", fmt=fmt, body=r_body(QueryDefinition(source=DS, expression="select 1"), fmt))
+    assert r.status_code == 500 and r.text == '"Unexpected error during processing: Name is null\n"'
