@@ -242,6 +242,11 @@ def routes(server):
 
 
 def container_created(server, kie_container):
+    """KIE registers a kjar's query-definitions.json when the container is created (or updated): the
+    ContainerService builds those KieContainers with revision 0; later rebuilds of a stored container
+    (another worker, a restart) find the queries in the store already."""
+    if getattr(kie_container, "revision", 0):
+        return
     data = kie_container.kjar.files.get("query-definitions.json")
     if data:
         service(server).load_container_queries(kie_container.container_id, data)

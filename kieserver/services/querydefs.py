@@ -945,6 +945,9 @@ class QueryDefinitionService:
     def load_container_queries(self, container_id, data: bytes):
         """A kjar's query-definitions.json (a JSON array of QueryDefinition): each one replaces any
         query of that name, remembered as the container's so that a dispose drops it."""
+        return self._load_queries(container_id, data)
+
+    def _load_queries(self, container_id, data):
         try:
             items = json.loads(data.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as e:

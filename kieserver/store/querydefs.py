@@ -51,3 +51,4 @@ class ExecutionErrorInfo(BaseModel):
 
     class Meta:
         table_name = "executionerrorinfo"
+

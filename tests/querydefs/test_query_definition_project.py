@@ -390,3 +390,20 @@ def test_execution_errors_mapper(project):
         assert (e.error_id, e.container_id, int(e.process_instance_id), e.process_id, e.activity_name) == (
             "e-1", PROJECT, 7, SIGNAL, "Signal 1 data")
         assert e.error is None and e.acknowledged is False and e.acknowledged_at is None and e.error_date
+
+
+def test_kjar_queries_are_registered_once_per_container(project, qfactory):
+    """A kjar query dropped over REST stays dropped when another worker (a new server on the same store)
+    builds the container; disposing and creating the container again brings it back."""
+    assert project.delete(f"{Q}/first-query").status_code == 204
+    other = qfactory()
+    assert other.get(f"/containers/{PROJECT}", fmt="json").status_code == 200
+    from marshallers import ANY
+    data(other, "second-query", "RawList", ANY, pageSize=1)       # a query run
+    other.app.kie_server.containers.runtime(PROJECT)                # builds the container in this server
+    assert other.get(f"{Q}/first-query", fmt="json").status_code == 404
+    from tests.bpm.conftest import deploy
+    from tests.querydefs.conftest import project_files
+    assert project.delete(f"/containers/{PROJECT}").status_code == 200
+    deploy(project, project_files(), container=PROJECT, artifact=PROJECT)
+    assert project.get(f"{Q}/first-query", fmt="json").status_code == 200
