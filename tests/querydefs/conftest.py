@@ -1,7 +1,6 @@
 """Servers with the BPM, Tasks and Queries extensions on SQLite and PostgreSQL, and the
 query-definition-project kjar of KIE's integration tests (its BPMN2 files and query-definitions.json
 read from the droolsjbpm-integration mirror at test time; skipped when the mirror is absent)."""
-import json
 import os
 import subprocess
 

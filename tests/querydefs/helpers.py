@@ -1,8 +1,8 @@
 """Calling /queries/definitions in JSON, JAXB and XSTREAM and reading the answers back."""
 from datetime import datetime, timedelta, timezone
 
-from marshallers import ANY, JAXB, JSON, MAP, XSTREAM, marshal, unmarshal
-from marshallers.types.querydefs import QueryDefinition, QueryDefinitionList, QueryFilterSpec, QueryParam
+from marshallers import JAXB, JSON, XSTREAM, marshal, unmarshal
+from marshallers.types.querydefs import QueryDefinition, QueryFilterSpec, QueryParam
 
 FMTS = {"json": JSON, "jaxb": JAXB, "xstream": XSTREAM}
 FORMATS = ("json", "jaxb", "xstream")

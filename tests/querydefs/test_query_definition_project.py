@@ -132,7 +132,7 @@ def test_custom_mapper_by_name_and_by_dotted_path(project):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_query_param_builders(project, fmt):
-    from marshallers import MAP, marshal
+    from marshallers import marshal
     from containers.values import Long
     pids = create_instances(project)
     register(project, qdef("allProcessInstances", ALL_ACTIVE))
@@ -157,7 +157,6 @@ def test_query_param_builders(project, fmt):
     assert len(got.items) == 5 and int(got.items[0].id) > int(got.items[1].id)
     assert got.items[0].process_id == SIGNAL
     # CustomParameter objects of the kjar, through the container-scoped endpoint
-    from containers.values import TypeRegistry  # noqa: F401
     kc = project.app.kie_server.containers.runtime(PROJECT)
     cp = kc.types.get("org.jbpm.data.CustomParameter") or kc.types.dynamic("org.jbpm.data.CustomParameter")
     a, b = cp(), cp()
