@@ -366,7 +366,18 @@ class _Compiler:
     def ref(self, name):
         return "q." + _quote(self.column(name).name)
 
-    def bind(self, v):
+    def bind(self, v, column=None):
+        """A placeholder for v, coerced to the column's kind where the databases would not (a number
+        compared with a text column, an ISO text compared with a date column)."""
+        kind = column.type if column is not None else None
+        if kind in ("LABEL", "TEXT") and isinstance(v, (int, float)) and not isinstance(v, bool):
+            v = java_string(v)
+        elif kind == "DATE" and isinstance(v, str) and _DATE_TEXT.match(v.strip()):
+            try:
+                d = _dt.datetime.fromisoformat(v.strip().replace("Z", "+00:00"))
+                v = d if d.tzinfo is not None else d.replace(tzinfo=UTC)
+            except ValueError:
+                pass
         self.params.append(_db_param(v))
         return self.p
 
@@ -382,7 +393,8 @@ class _Compiler:
             if op == "NOT":
                 return "NOT (" + " AND ".join(subs) + ")"
             return "(" + f" {op} ".join(subs) + ")"
-        col = self.ref(column)
+        meta = self.column(column)
+        col = "q." + _quote(meta.name)
         if op == "IS_NULL":
             return f"{col} IS NULL"
         if op == "NOT_NULL":
@@ -394,14 +406,16 @@ class _Compiler:
             if not values:
                 return "1=1" if neg else "1=0"
             if len(values) == 1 and op in ("EQUALS_TO", "NOT_EQUALS_TO"):
-                return f"{col} {'<>' if neg else '='} {self.bind(values[0])}"
-            marks = ", ".join(self.bind(v) for v in values)
+                return f"{col} {'<>' if neg else '='} {self.bind(values[0], meta)}"
+            marks = ", ".join(self.bind(v, meta) for v in values)
             return f"{col} {'NOT IN' if neg else 'IN'} ({marks})"
         if op == "LIKE_TO":
             if not values or values[0] is None:
                 raise BadRequest(f"LIKE_TO on column '{column}' needs a pattern")
             pattern = str(values[0])
             case_sensitive = True if len(values) < 2 else str(values[1]).lower() != "false"
+            if meta.type not in ("LABEL", "TEXT"):
+                col = f"CAST({col} AS VARCHAR(255))"     # LIKE on a number or date column: its text
             if not case_sensitive:
                 return f"LOWER({col}) LIKE LOWER({self.bind(pattern)})"
             if store_db.is_postgres():
@@ -411,13 +425,13 @@ class _Compiler:
         if op == "BETWEEN":
             if len(values) < 2:
                 raise BadRequest(f"BETWEEN on column '{column}' needs two values")
-            return f"{col} BETWEEN {self.bind(values[0])} AND {self.bind(values[1])}"
+            return f"{col} BETWEEN {self.bind(values[0], meta)} AND {self.bind(values[1], meta)}"
         cmp = {"GREATER_THAN": ">", "GREATER_OR_EQUALS_TO": ">=", "LOWER_THAN": "<",
                "LOWER_OR_EQUALS_TO": "<="}.get(op)
         if cmp:
             if not values:
                 raise BadRequest(f"{op} on column '{column}' needs a value")
-            return f"{col} {cmp} {self.bind(values[0])}"
+            return f"{col} {cmp} {self.bind(values[0], meta)}"
         raise BadRequest(f"Unknown filter operator '{op}' on column '{column}'")
 
 

@@ -186,3 +186,16 @@ def test_task_mappers_on_direct_rows(qserver, fmt):
     got = data(qserver, "tasks", "TaskSummaries", TaskSummaryList, fmt=fmt, orderBy="taskId")
     assert [(int(t.id), t.name, t.status, int(t.process_instance_id), int(t.parent_id)) for t in got.items] == \
         [(1, "Task 1", "Ready", 11, -1), (2, "Task 2", "Reserved", 12, -1)]
+
+
+def test_values_follow_the_column_kind(loaded):
+    """A number against a text column, an ISO text against a date column, LIKE on a number column."""
+    got = filtered(loaded, "all", "ProcessInstances", spec(p("correlationKey", "EQUALS_TO", 3)), ProcessInstanceList)
+    assert ids(got) == [3]
+    got = filtered(loaded, "all", "ProcessInstances", spec(p("start_date", "GREATER_OR_EQUALS_TO",
+                                                             "2024-01-01T15:00:00Z"), order_by="processInstanceId",
+                                                           asc=True), ProcessInstanceList)
+    assert ids(got) == [5, 6]
+    got = filtered(loaded, "all", "ProcessInstances", spec(p("processInstanceId", "LIKE_TO", "%5")),
+                   ProcessInstanceList)
+    assert ids(got) == [5]
