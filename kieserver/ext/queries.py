@@ -50,3 +50,15 @@ class QueriesExtension(Extension):
             hook = getattr(mod, "start", None)
             if hook:
                 hook(self.server)
+
+    def container_created(self, container):
+        for mod in self._modules:
+            hook = getattr(mod, "container_created", None)
+            if hook:
+                hook(self.server, container)
+
+    def container_disposed(self, container_id):
+        for mod in self._modules:
+            hook = getattr(mod, "container_disposed", None)
+            if hook:
+                hook(self.server, container_id)
