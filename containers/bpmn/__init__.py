@@ -1,4 +1,4 @@
-"""Alternative BPMN2 engine (helper draft, kept outside the repo): jBPM 7 node-instance semantics.
+"""The BPMN2 engine the process service runs (kieserver/services/processes.py): jBPM 7 node-instance semantics.
 
     from containers.bpmn import parse_process, Environment
     d = parse_process(xml_text, "p.bpmn2")

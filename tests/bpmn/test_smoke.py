@@ -1,4 +1,4 @@
-"""Smoke test of the fuller BPMN2 engine (containers/bpmn, not yet wired into the process service)
+"""Smoke test of the BPMN2 engine (containers/bpmn, the one the process service runs)
 on the small processes of tests/processes, round-tripping every instance through its state."""
 from containers.bpmn import parse_processes
 from containers.bpmn.memory import MemoryRuntime
