@@ -13,6 +13,7 @@ from datetime import datetime
 
 from containers.values import Long
 from marshallers.model import ANY, MAP, Field, ListOf, Model
+from marshallers.types.querydefs import QueryParam
 from marshallers.types.tasks import TaskSummaryList
 
 PKG = "org.kie.server.api.model.instance"
@@ -25,17 +26,8 @@ class CountDefinition(Model):
     fields = (Field("count", "count", Long, xstream="count"),)
 
 
-class SearchQueryParam(Model):
-    """org.kie.server.api.model.definition.QueryParam as the variable search uses it (column, operator,
-    values).  Registered under the same Java class as the advanced queries' QueryParam; whichever module
-    loads first owns the polymorphic name, and both describe the same shape."""
-    java_class = f"{DEF}.QueryParam"
-    jaxb_root = "query-param"
-    fields = (
-        Field("column", "cond-column", xstream="column"),
-        Field("operator", "cond-operator", xstream="operator"),
-        Field("value", "cond-values", ListOf(ANY), xstream="value"),
-    )
+# The variable search and the advanced queries read one Java class, QueryParam: one model for both.
+SearchQueryParam = QueryParam
 
 
 class SearchQueryFilterSpec(Model):

@@ -170,10 +170,10 @@ def test_one_instance_with_vars_and_active_tasks(env, fmt):
     tasks = pi.active_user_tasks.items
     assert [(t.name, t.status, t.actual_owner) for t in tasks] == [("Review", "Reserved", "john")]
     pi = env.get(f"{PI}/{env.pids['u2']}", fmt, P.ProcessInstance, params={"withVars": "true"})
-    assert pi.variables == {"name": "BOB", "age": "40"}
+    assert pi.variables == {"name": "BOB", "age": "40", "initiator": "john"}   # jBPM logs the initiator too
     # completed instances are found too (audit log), without active tasks
     pi = env.get(f"{PI}/{env.pids['s2']}", fmt, P.ProcessInstance, params={"withVars": "true"})
-    assert (pi.state, pi.variables, pi.active_user_tasks) == (2, {"x": "42"}, None)
+    assert (pi.state, pi.variables, pi.active_user_tasks) == (2, {"x": "42", "initiator": "kieserver"}, None)
 
 
 def test_one_instance_not_found(env):
@@ -230,7 +230,7 @@ def test_node_instance_for_work_item(env, fmt):
 def test_variable_instances(env, fmt):
     pid = env.pids["v1"]
     cur = env.get(f"{PI}/{pid}/variables/instances", fmt, P.VariableInstanceList).items
-    assert sorted((v.name, v.value) for v in cur) == [("i", "1"), ("s", "hello2")]
+    assert sorted((v.name, v.value) for v in cur) == [("i", "1"), ("initiator", "kieserver"), ("s", "hello2")]
     assert all(v.process_instance_id == pid and v.date is not None for v in cur)
     hist = env.get(f"{PI}/{pid}/variables/instances/s", fmt, P.VariableInstanceList).items
     assert [(v.old_value, v.value) for v in hist] == [("hello", "hello2"), ("", "hello")]

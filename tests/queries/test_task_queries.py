@@ -83,7 +83,7 @@ def test_search_processes_by_variables_and_attributes(env, fmt):
     assert search(env, fmt, S(process_variables=[qp("s", "EQUALS_TO", "world")]))[0] == ["v2"]
     names, items = search(env, fmt, S(process_variables=[qp("s", "LIKE_TO", "hello%"), qp("i", "EQUALS_TO", 1)]))
     assert names == ["v1"]
-    assert items[0].variables == {"s": "hello2", "i": "1"}
+    assert items[0].variables == {"s": "hello2", "i": "1", "initiator": "kieserver"}
     assert (items[0].process_id, items[0].container_id, items[0].state, items[0].correlation_key) == \
         ("demo.variables", "demo", 1, "order:1")
     # no status filter: the aborted v3 is found too
@@ -143,7 +143,7 @@ def test_search_tasks(env, fmt):
     t = items[0]
     assert (t.name, t.status, t.actual_owner, t.potential_owners, t.process_definition_id) == \
         ("Review", "Reserved", "john", ["john"], "demo.usertask")
-    assert t.input_variables == {"Who": "BOB"} and t.process_variables == {"name": "BOB", "age": "40"}
+    assert t.input_variables == {"Who": "BOB"} and t.process_variables == {"name": "BOB", "age": "40", "initiator": "john"}
     assert search(env, fmt, S(process_variables=[qp("age", "GREATER_THAN", 35)], owners=["john"]), tasks=True)[0] == \
         ["u2", "u3"]
     assert search(env, fmt, S(owners_param=qp(None, "ANY", "john", "HR")), tasks=True)[0] == ["u1", "u2", "u3", "g1"]

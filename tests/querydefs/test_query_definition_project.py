@@ -106,7 +106,7 @@ def test_process_instances_with_variables(project, fmt):
     assert sorted(ids(got)) == pids[:2]
 
 
-@pytest.mark.xfail(reason="process service gap: no `initiator` variable is logged and the kjar's Person.toString() "
+@pytest.mark.xfail(reason="process service gap: the kjar's Person.toString() "
                           "is not known (KIE: Person{name='john'})", strict=False)
 def test_process_instances_with_variables_as_kie(project):
     create_instances(project, dict(PARAMS, nullAccepted=True))
@@ -333,8 +333,6 @@ def test_user_tasks_with_modifications(project):
         assert t.last_modification_date is not None and t.last_modification_user is not None
 
 
-@pytest.mark.xfail(reason="process service gap: customDescription metadata, Person.toString() and "
-                          "<potentialOwner> assignments (KIE's exact values)", strict=False)
 def test_user_tasks_with_modifications_as_kie(project):
     pid = start(project, USERTASK, dict(PARAMS, personData={"org.jbpm.data.Person": {"name": PROJECT}}),
                 container=PROJECT)
