@@ -26,9 +26,8 @@ from containers.bpmn.timeexpr import (CronExpression, TimerExpressionError, is_c
                                            parse_duration, parse_repeatable, parse_time_string)
 from containers.bpmn.workitems import ABORTED as WI_ABORTED
 from containers.bpmn.workitems import COMPLETED as WI_COMPLETED
-from containers.bpmn.workitems import PENDING as WI_PENDING
 from containers.bpmn.workitems import WorkItem
-from containers.values import UTC, to_java_string
+from containers.values import UTC
 
 log = logging.getLogger("containers.bpmn")
 

@@ -6,7 +6,7 @@ import decimal
 import math
 import re
 
-from containers.values import (BigInteger, Byte, Char, Float, JavaBean, JavaSet, LocalDateTime, Long, Short,
+from containers.values import (BigInteger, Char, Float, JavaBean, JavaSet, LocalDateTime, Long, Short,
                                java_type_name, to_java_string)
 
 INT_MIN, INT_MAX = -(2 ** 31), 2 ** 31 - 1

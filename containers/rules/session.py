@@ -556,7 +556,6 @@ class RuleSession:
                 mode, ids = restrict[id(ce)]
                 only = mode == "only"
                 cands = [c for c in cands if (c.id in ids) == only]
-            pid = id(ce)
             pvd = self._pver.get(id(ce)) or {}
             join = self._join
             for cand in cands:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from containers.values import Long
-from marshallers.model import ANY, MAP, Field, ListOf, Model
+from marshallers.model import MAP, Field, ListOf, Model
 from marshallers.types.querydefs import QueryParam
 from marshallers.types.tasks import TaskSummaryList
 

@@ -5,7 +5,7 @@ three formats), and the task rows served by kieserver/resources/tasks.py (pot-ow
 all tasks, one task, by work item, by process instance, events)."""
 import pytest
 
-from marshallers import marshal, unmarshal
+from marshallers import marshal
 from marshallers.types.queries import (ProcessInstanceCustomVarsList, ProcessInstanceUserTaskWithVariablesList,
                                        SearchQueryFilterSpec, SearchQueryParam)
 from marshallers.types.tasks import TaskEventInstanceList, TaskInstance, TaskSummaryList
