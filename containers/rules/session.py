@@ -742,24 +742,7 @@ class RuleSession:
                     return False
                 if not rest:
                     return bool(b)
-                saved = env.get("this", _NOKEY)
-                try:
-                    for cand in b.values():
-                        env["this"] = cand.obj
-                        try:
-                            for c in rest:
-                                if not truth(c.fn(env)):
-                                    break
-                            else:
-                                return True
-                        except (JavaException, KeyError, TypeError, AttributeError):
-                            continue
-                    return False
-                finally:
-                    if saved is _NOKEY:
-                        env.pop("this", None)
-                    else:
-                        env["this"] = saved
+                return _any_satisfies(b.values(), rest, env)
         self._anyfns[id(p)] = fn
         return fn
 
@@ -767,25 +750,8 @@ class RuleSession:
         """Fast path of not/exists over one pattern: is there a fact satisfying it under env?"""
         binders = p.binders
         if not binders:
-            saved = env.get("this", _NOKEY)
             cands, beta = self._bucket(p, env)
-            try:
-                for cand in cands:
-                    env["this"] = cand.obj
-                    try:
-                        for c in beta:
-                            if not truth(c.fn(env)):
-                                break
-                        else:
-                            return True
-                    except (JavaException, KeyError, TypeError, AttributeError):
-                        continue
-                return False
-            finally:
-                if saved is _NOKEY:
-                    env.pop("this", None)
-                else:
-                    env["this"] = saved
+            return _any_satisfies(cands, beta, env)
         env = dict(env)
         beta = p.beta
         for cand in self._candidates(p, env):
@@ -1747,6 +1713,29 @@ def _compile_join(ces):
 
 
 _NOKEY = object()
+
+
+def _any_satisfies(cands, constraints, env):
+    """Whether one candidate fact passes every constraint with `this` bound to it (a constraint that
+    throws counts as false, as in Drools); env's own `this` is left as it was."""
+    saved = env.get("this", _NOKEY)
+    try:
+        for cand in cands:
+            env["this"] = cand.obj
+            try:
+                for c in constraints:
+                    if not truth(c.fn(env)):
+                        break
+                else:
+                    return True
+            except (JavaException, KeyError, TypeError, AttributeError):
+                continue
+        return False
+    finally:
+        if saved is _NOKEY:
+            env.pop("this", None)
+        else:
+            env["this"] = saved
 _UNHASHABLE = object()
 
 

@@ -9,12 +9,11 @@ name in JAXB (`<variables>`, `<inputVariables>`, `<processVariables>`).
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from containers.values import Long
 from marshallers.model import MAP, Field, ListOf, Model
-from marshallers.types.querydefs import QueryParam
-from marshallers.types.tasks import TaskSummaryList
+# one model per Java class: these are shared with the advanced queries
+from marshallers.types.querydefs import (ProcessInstanceCustomVars, ProcessInstanceCustomVarsList,  # noqa: F401
+                                         QueryParam)
 
 PKG = "org.kie.server.api.model.instance"
 DEF = "org.kie.server.api.model.definition"
@@ -44,37 +43,6 @@ class SearchQueryFilterSpec(Model):
               xstream="caseVariablesQueryParams"),
         Field("owners_param", "pot-owners-query-param", SearchQueryParam, xstream="ownersQueryParam"),
         Field("owners", "pot-owners", ListOf(str), xstream="owners"),
-    )
-
-
-class ProcessInstanceCustomVars(Model):
-    java_class = f"{PKG}.ProcessInstanceCustomVars"
-    jaxb_root = "process-instance-custom"
-    fields = (
-        Field("id", "process-instance-id", Long, xstream="id"),
-        Field("process_id", "process-id", xstream="processId"),
-        Field("process_name", "process-name", xstream="processName"),
-        Field("process_version", "process-version", xstream="processVersion"),
-        Field("state", "process-instance-state", int, xstream="state"),
-        Field("container_id", "container-id", xstream="containerId"),
-        Field("initiator", xstream="initiator"),
-        Field("date", "start-date", datetime, xstream="date"),
-        Field("description", "process-instance-desc", xstream="processInstanceDescription"),
-        Field("correlation_key", "correlation-key", xstream="correlationKey"),
-        Field("parent_id", "parent-instance-id", Long, xstream="parentId"),
-        Field("last_modification_date", "last-modification-date", datetime, xstream="lastModificationDate"),
-        Field("active_user_tasks", "active-user-tasks", TaskSummaryList, xstream="activeUserTasks"),
-        Field("variables", "process-instance-variables", MAP, jaxb="variables", xstream="variables",
-              xstream_class="hash-map"),
-    )
-
-
-class ProcessInstanceCustomVarsList(Model):
-    java_class = f"{PKG}.ProcessInstanceCustomVarsList"
-    jaxb_root = "process-instance-custom-list"
-    fields = (
-        Field("items", "process-instance-vars", ListOf(ProcessInstanceCustomVars), default=list,
-              xstream="processInstances"),
     )
 
 
