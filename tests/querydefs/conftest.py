@@ -7,7 +7,6 @@ import subprocess
 import pytest
 
 from tests.bpm.conftest import BPM_EXTENSION
-from tests.conftest import drop_pg_schema, pg_schema_url
 
 EXTENSIONS = ["KieServer", "BRM", BPM_EXTENSION, "Tasks", "Queries", "Jobs"]
 MIRROR = "/work/.mirror/kiegroup+droolsjbpm-integration/repo"
@@ -22,16 +21,6 @@ def mirror_file(name):
         return None
     r = subprocess.run(["git", "-C", MIRROR, "show", f"HEAD:{BASE}{name}"], capture_output=True, text=True)
     return r.stdout if r.returncode == 0 else None
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def qstore(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/kie.db"
-    else:
-        url, schema = pg_schema_url("t_qdef")
-        yield url
-        drop_pg_schema(schema)
 
 
 USERS = {
@@ -55,11 +44,11 @@ def make_query_server(url, home, queries=None, executor=False, users=None):
 
 
 @pytest.fixture
-def qfactory(qstore, tmp_path):
+def qfactory(store_url, tmp_path):
     made = []
 
     def make(**kw):
-        c = make_query_server(qstore, tmp_path, **kw)
+        c = make_query_server(store_url, tmp_path, **kw)
         made.append(c)
         return c
 
