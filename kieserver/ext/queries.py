@@ -3,7 +3,8 @@ query definitions (QueryDataResource, `/queries/definitions/...`) over the jBPM-
 
 KIE Server ships both inside its jBPM extension, so this one adds no capability to GET /; it needs
 the BPM and Tasks extensions' tables.  Each half lives in its own resource module, which contributes a
-`routes(server)` function, optionally `start(server)`; peewee models of its own are registered at
+`routes(server)` function, optionally `start(server)`, `container_created(server, container)` and
+`container_disposed(server, container_id)`; peewee models of its own are registered at
 import with kieserver.store.db.register, like every other store module.
 """
 from __future__ import annotations
@@ -45,20 +46,17 @@ class QueriesExtension(Extension):
             out.extend(mod.routes(self.server))
         return out
 
-    def start(self):
+    def _each(self, hook, *args):
         for mod in self._modules:
-            hook = getattr(mod, "start", None)
-            if hook:
-                hook(self.server)
+            fn = getattr(mod, hook, None)
+            if fn:
+                fn(self.server, *args)
+
+    def start(self):
+        self._each("start")
 
     def container_created(self, container):
-        for mod in self._modules:
-            hook = getattr(mod, "container_created", None)
-            if hook:
-                hook(self.server, container)
+        self._each("container_created", container)
 
     def container_disposed(self, container_id):
-        for mod in self._modules:
-            hook = getattr(mod, "container_disposed", None)
-            if hook:
-                hook(self.server, container_id)
+        self._each("container_disposed", container_id)
