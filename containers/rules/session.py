@@ -77,7 +77,8 @@ class Activation:
 
 
 class _RuleState:
-    __slots__ = ("rule", "matches", "pending", "dirty", "locked", "changes", "initialized", "top", "not_pats")
+    __slots__ = ("rule", "matches", "pending", "dirty", "locked", "changes", "initialized", "top", "not_pats",
+                 "split")
 
     def __init__(self, rule):
         self.rule = rule
@@ -98,6 +99,187 @@ class _RuleState:
                     for k2, ce2 in ce:
                         if k2 == "pattern" and ce2.source is None:
                             self.not_pats.add(id(ce2))
+        # (head, tail) partial matches when the rule's leading patterns share no variable with the rest
+        self.split = None
+        if len(rule.branches) == 1 and not getattr(rule, "is_query", False):
+            k = _split_point(rule.branches[0])
+            if k:
+                self.split = (_Partial(rule.branches[0][:k]), _Partial(rule.branches[0][k:]))
+
+
+class _Partial:
+    """The matches of a list of CEs that reads no variable bound outside it, kept between evaluations
+    (the memory of a join): a rule whose first patterns are independent of the rest (Manners'
+    `Context(state == 1)`) joins them with this memory instead of joining the rest again each time
+    they change.  Only the changes of its own patterns reach it."""
+    __slots__ = ("ces", "matches", "initialized", "pids", "top", "not_pats", "by_hid", "nots")
+
+    def __init__(self, ces):
+        self.ces = ces
+        self.matches = {}          # key (handle ids by position) -> (versions, env, facts)
+        self.initialized = False
+        self.pids = set()          # every pattern inside
+        self.top = set()           # patterns joined at the top level
+        self.not_pats = set()      # patterns directly inside a top-level `not`
+        self.by_hid = {}           # handle id at a top-level pattern -> keys of the matches holding it
+        # top-level nots over one indexed pattern without bindings: [pattern, probe, {probe value: keys}, keys
+        # to recheck by scanning (unindexable probe values)]
+        self.nots = []
+        _pattern_ids(ces, self.pids)
+        for kind, ce in ces:
+            if kind == "pattern" and ce.source is None:
+                self.top.add(id(ce))
+            elif kind == "not":
+                for k2, ce2 in ce:
+                    if k2 == "pattern" and ce2.source is None:
+                        self.not_pats.add(id(ce2))
+                if len(ce) == 1 and ce[0][0] == "pattern" and ce[0][1].source is None \
+                        and ce[0][1].index is not None and not ce[0][1].binders:
+                    p = ce[0][1]
+                    self.nots.append([p, _probe_tuple(tuple(_fast_fn(c) for c in p.index[1])), {}, set()])
+
+    def add(self, key, vers, env, facts):
+        self.matches[key] = (vers, env, facts)
+        i = 0
+        for kind, ce in self.ces:
+            if kind == "pattern" or kind == "accumulate":
+                if kind == "pattern" and ce.source is None:
+                    s = self.by_hid.get(key[i])
+                    if s is None:
+                        self.by_hid[key[i]] = {key}
+                    else:
+                        s.add(key)
+                i += 1
+        for entry in self.nots:
+            try:
+                value = entry[1](env)
+                hash(value)
+            except Exception:  # noqa: BLE001 - unhashable: rechecked by a scan
+                value = _UNHASHABLE
+            if value is _UNHASHABLE or _hasfloat(value):
+                entry[3].add(key)
+            else:
+                s = entry[2].get(value)
+                if s is None:
+                    entry[2][value] = {key}
+                else:
+                    s.add(key)
+
+    def remove(self, key):
+        vers, env, facts = self.matches.pop(key)
+        for hid in key:
+            s = self.by_hid.get(hid)
+            if s is not None:
+                s.discard(key)
+                if not s:
+                    del self.by_hid[hid]
+        for entry in self.nots:
+            if key in entry[3]:
+                entry[3].discard(key)
+                continue
+            try:
+                s = entry[2].get(entry[1](env))
+            except Exception:  # noqa: BLE001
+                s = None
+            if s is not None:
+                s.discard(key)
+        return vers
+
+    def reset(self):
+        self.matches = {}
+        self.by_hid = {}
+        for entry in self.nots:
+            entry[2] = {}
+            entry[3] = set()
+
+
+def _pattern_ids(ces, out):
+    for kind, ce in ces:
+        if kind == "pattern":
+            out.add(id(ce))
+            if ce.source is not None and ce.source[0] == "collect":
+                _pattern_ids(ce.source[1], out)
+            elif ce.source is not None and ce.source[0] == "accumulate":
+                _pattern_ids(ce.source[1].source, out)
+        elif kind in ("not", "exists"):
+            _pattern_ids(ce, out)
+        elif kind == "accumulate":
+            _pattern_ids(ce.source, out)
+
+
+def _names_read(ces):
+    """Every variable name the CEs read, or None when one of them cannot tell."""
+    out = set()
+    fns = []
+    for kind, ce in ces:
+        if kind == "pattern":
+            fns.extend(ce.alpha)
+            fns.extend(ce.beta)
+            fns.extend(c for _, c in ce.binders)
+            if ce.index is not None:
+                fns.extend(ce.index[1])
+            if ce.source is not None:
+                sk, sv = ce.source
+                if sk == "from":
+                    fns.append(sv)
+                else:
+                    sub = _names_read(sv) if sk == "collect" else _acc_names(sv)
+                    if sub is None:
+                        return None
+                    out |= sub
+        elif kind in ("not", "exists"):
+            sub = _names_read(ce)
+            if sub is None:
+                return None
+            out |= sub
+        elif kind == "eval":
+            fns.append(ce)
+        elif kind == "accumulate":
+            sub = _acc_names(ce)
+            if sub is None:
+                return None
+            out |= sub
+        else:
+            return None
+    for f in fns:
+        names = getattr(f, "names", None)
+        if names is None:
+            return None
+        out |= names
+    return out
+
+
+def _acc_names(acc):
+    out = _names_read(acc.source)
+    if out is None:
+        return None
+    fns = [fn for _, _, fn in acc.functions if fn is not None] + list(acc.constraints)
+    if acc.inline:
+        fns += [v for k, v in acc.inline.items() if k != "__vars__" and v is not None]
+    for f in fns:
+        names = getattr(f, "names", None)
+        if names is None:
+            return None
+        out |= names
+    return out
+
+
+def _split_point(branch):
+    """How many leading patterns of a branch bind only variables the rest never reads (the rest
+    starting with a plain pattern), the most there are; 0 when there is no such split."""
+    plain = 0
+    while plain < len(branch) and branch[plain][0] == "pattern" and branch[plain][1].source is None:
+        plain += 1
+    for k in range(plain - 1, 0, -1):
+        bound = set()
+        for _kind, p in branch[:k]:
+            if p.binding:
+                bound.add(p.binding)
+            bound.update(var for var, _ in p.binders)
+        read = _names_read(branch[k:])
+        if read is not None and not (bound & read):
+            return k
+    return 0
 
 
 class _Rule:
@@ -857,7 +1039,9 @@ class RuleSession:
                 posd[hid] = (ev, rank, ev)
                 rank += 1
         dropped = None
-        if st.initialized and self._incremental(st, changes):
+        if st.split is not None:
+            found, dropped = self._factored(st)
+        elif st.initialized and self._incremental(st, changes):
             found, dropped = self._delta(st, changes)
         else:
             found = []
@@ -865,6 +1049,8 @@ class RuleSession:
                 env = dict(self.globals)
                 for key, vers, env2, facts in self._all(branch, env):
                     found.append(((bi,) + key, vers, env2, facts))
+        # (a split rule's found and dropped matches never share a key: nothing to remember)
+        disjoint = dropped is not None and st.split is not None
         st.initialized = True
         seen = set()
         new_acts = False
@@ -874,7 +1060,8 @@ class RuleSession:
         seen_add = seen.add
         locked = st.locked
         for key, vers, env2, facts in found:
-            seen_add(key)
+            if not disjoint:
+                seen_add(key)
             prev = matches.get(key)
             if prev is None:
                 matches[key] = [env2, vers, False, facts]
@@ -908,12 +1095,19 @@ class RuleSession:
                 new.sort(key=lambda m: okey(rule, m[0], cache, m[1]))
             self._activate_all(st, new)
             new_acts = True
-        gone = [k for k in st.matches if k not in seen] if dropped is None else \
-            [k for k in dropped if k not in seen]
+        if disjoint:
+            gone = dropped
+        elif dropped is None:
+            gone = [k for k in st.matches if k not in seen]
+        else:
+            gone = [k for k in dropped if k not in seen]
+        pending_pop = st.pending.pop
+        justifies = self._justifies
         for key in gone:
-            del st.matches[key]
-            st.pending.pop(key, None)
-            self._unjustify(rule.name, key)
+            del matches[key]
+            pending_pop(key, None)
+            if justifies:
+                self._unjustify(rule.name, key)
         if new_acts and rule.auto_focus and rule.agenda_group not in self.focus[-1:]:
             self.set_focus(rule.agenda_group)
 
@@ -1084,6 +1278,152 @@ class RuleSession:
                     for key, vers, env2, facts in self._all(branch, dict(self.globals), restrict):
                         found.append(((bi,) + key, vers, env2, facts))
                     before[id(ce)] = ("exclude", live)
+        return found, dropped
+
+    def _update_partial(self, part, changes):
+        """Bring a partial memory up to date with the changes of its patterns: (matches added or
+        changed as (key, versions, env, facts), keys removed)."""
+        ch = None
+        for pid in changes:
+            if pid in part.pids:
+                if ch is None:
+                    ch = {}
+                ch[pid] = changes[pid]
+        if part.initialized and ch is None:
+            return (), ()
+        incremental = part.initialized
+        if incremental:
+            for pid, per in ch.items():
+                if pid in part.top:
+                    continue
+                if pid in part.not_pats and all(k == "ins" for k in per.values()):
+                    continue
+                incremental = False
+                break
+        if not incremental:
+            old = part.matches
+            part.reset()
+            added = []
+            for key, vers, env, facts in self._all(part.ces, dict(self.globals)):
+                part.add(key, vers, env, facts)
+                prev = old.get(key)
+                if prev is None or prev[0] != vers:
+                    added.append((key, vers, env, facts))
+            part.initialized = True
+            return added, [k for k in old if k not in part.matches]
+        matches = part.matches
+        dropped = set()
+        for pid, per in ch.items():
+            if pid in part.top:
+                by_hid = part.by_hid
+                for hid in per:
+                    keys = by_hid.get(hid)
+                    if keys:
+                        dropped.update(keys)
+        for kind, ce in part.ces:
+            if kind != "not":
+                continue
+            news = None
+            for k2, ce2 in ce:
+                if k2 == "pattern" and ce2.source is None and ch.get(id(ce2)):
+                    news = True
+            if news is None:
+                continue
+            entry = None
+            if len(ce) == 1:
+                p = ce[0][1]
+                entry = next((e for e in part.nots if e[0] is p), None)
+            if entry is not None:
+                # an inserted fact blocks the matches whose probe equals its index value
+                mem = self._memories[id(p)]
+                values = self._indexes[id(p)][1]
+                cands = [mem[hid] for hid in ch[id(p)] if hid in mem]
+                vals = [values.get(h.id, _UNHASHABLE) for h in cands]
+                if not any(v is _UNHASHABLE or _hasfloat(v) for v in vals):
+                    rest = p.beta_unindexed
+                    for h, v in zip(cands, vals):
+                        for key in entry[2].get(v, ()):
+                            if key not in dropped and _any_satisfies((h,), rest, matches[key][1]):
+                                dropped.add(key)
+                    anyf = self._any
+                    for key in entry[3]:
+                        if key not in dropped and anyf(ce, matches[key][1]):
+                            dropped.add(key)
+                    continue
+            anyf = self._any
+            for key, m in matches.items():
+                if key not in dropped and anyf(ce, m[1]):
+                    dropped.add(key)
+        old = {key: part.remove(key) for key in dropped}
+        added = []
+        before = {}
+        for kind, ce in part.ces:
+            if kind != "pattern" or ce.source is not None:
+                continue
+            live = {h for h, k in ch.get(id(ce), {}).items() if k != "del"}
+            if live:
+                restrict = dict(before)
+                restrict[id(ce)] = ("only", live)
+                for key, vers, env, facts in self._all(part.ces, dict(self.globals), restrict):
+                    part.add(key, vers, env, facts)
+                    if old.pop(key, None) != vers:
+                        added.append((key, vers, env, facts))
+                before[id(ce)] = ("exclude", live)
+        return added, list(old)
+
+    def _factored(self, st):
+        """found and dropped matches (as _delta gives them) of a rule split into a head and a tail
+        partial memory: the changed head matches with every tail match, the changed tail matches
+        with every other head match."""
+        head, tail = st.split
+        changes = self._cur_changes
+        h_add, h_rem = self._update_partial(head, changes)
+        t_add, t_rem = self._update_partial(tail, changes)
+        found = []
+        append = found.append
+        tmatches = tail.matches
+        if not st.initialized:
+            for hk, (hv, he, hf) in head.matches.items():
+                hk = (0,) + hk
+                for tk, (tv, te, tf) in tmatches.items():
+                    env = he.copy()
+                    env.update(te)
+                    append((hk + tk, hv + tv, env, hf + tf))
+            return found, None
+        for hk, hv, he, hf in h_add:
+            hk = (0,) + hk
+            for tk, (tv, te, tf) in tmatches.items():
+                env = he.copy()
+                env.update(te)
+                append((hk + tk, hv + tv, env, hf + tf))
+        if t_add:
+            fresh = {a[0] for a in h_add}
+            for hk, (hv, he, hf) in head.matches.items():
+                if hk in fresh:
+                    continue
+                hk = (0,) + hk
+                for tk, tv, te, tf in t_add:
+                    env = he.copy()
+                    env.update(te)
+                    append((hk + tk, hv + tv, env, hf + tf))
+        dropped = []
+        have = st.matches
+        if h_rem:
+            tkeys = list(tmatches)
+            tkeys.extend(t_rem)
+            for hk in h_rem:
+                hk = (0,) + hk
+                for tk in tkeys:
+                    k = hk + tk
+                    if k in have:
+                        dropped.append(k)
+        if t_rem:
+            for hk in head.matches:
+                hk = (0,) + hk
+                for tk in t_rem:
+                    k = hk + tk
+                    if k in have:
+                        dropped.append(k)
         return found, dropped
 
     def _first_key(self, st):
