@@ -1380,32 +1380,23 @@ class RuleSession:
         h_add, h_rem = self._update_partial(head, changes)
         t_add, t_rem = self._update_partial(tail, changes)
         found = []
-        append = found.append
         tmatches = tail.matches
+        extend = found.extend
         if not st.initialized:
             for hk, (hv, he, hf) in head.matches.items():
                 hk = (0,) + hk
-                for tk, (tv, te, tf) in tmatches.items():
-                    env = he.copy()
-                    env.update(te)
-                    append((hk + tk, hv + tv, env, hf + tf))
+                extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, (tv, te, tf) in tmatches.items()])
             return found, None
         for hk, hv, he, hf in h_add:
             hk = (0,) + hk
-            for tk, (tv, te, tf) in tmatches.items():
-                env = he.copy()
-                env.update(te)
-                append((hk + tk, hv + tv, env, hf + tf))
+            extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, (tv, te, tf) in tmatches.items()])
         if t_add:
             fresh = {a[0] for a in h_add}
             for hk, (hv, he, hf) in head.matches.items():
                 if hk in fresh:
                     continue
                 hk = (0,) + hk
-                for tk, tv, te, tf in t_add:
-                    env = he.copy()
-                    env.update(te)
-                    append((hk + tk, hv + tv, env, hf + tf))
+                extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, tv, te, tf in t_add])
         dropped = []
         have = st.matches
         if h_rem:
@@ -1413,17 +1404,11 @@ class RuleSession:
             tkeys.extend(t_rem)
             for hk in h_rem:
                 hk = (0,) + hk
-                for tk in tkeys:
-                    k = hk + tk
-                    if k in have:
-                        dropped.append(k)
+                dropped.extend([k for k in [hk + tk for tk in tkeys] if k in have])
         if t_rem:
             for hk in head.matches:
                 hk = (0,) + hk
-                for tk in t_rem:
-                    k = hk + tk
-                    if k in have:
-                        dropped.append(k)
+                dropped.extend([k for k in [hk + tk for tk in t_rem] if k in have])
         return found, dropped
 
     def _first_key(self, st):
