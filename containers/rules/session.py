@@ -106,6 +106,16 @@ class _RuleState:
             if k:
                 self.split = (_Partial(rule.branches[0][:k]), _Partial(rule.branches[0][k:]))
 
+    def exposed(self):
+        """Patterns of a split rule whose fact other CEs of the same part read through its binding
+        (`$b.k`): a modify hidden from the pattern by property reactivity can still change their
+        matches, which only joining again (the unsplit evaluation) sees."""
+        out = set()
+        for part in self.split or ():
+            read = _names_read(part.ces) or set()
+            _bound_patterns(part.ces, read, out)
+        return out
+
 
 class _Partial:
     """The matches of a list of CEs that reads no variable bound outside it, kept between evaluations
@@ -205,6 +215,21 @@ def _pattern_ids(ces, out):
             _pattern_ids(ce, out)
         elif kind == "accumulate":
             _pattern_ids(ce.source, out)
+
+
+def _bound_patterns(ces, names, out):
+    for kind, ce in ces:
+        if kind == "pattern":
+            if ce.binding and ce.binding in names:
+                out.add(id(ce))
+            if ce.source is not None and ce.source[0] == "collect":
+                _bound_patterns(ce.source[1], names, out)
+            elif ce.source is not None and ce.source[0] == "accumulate":
+                _bound_patterns(ce.source[1].source, names | (_acc_names(ce.source[1]) or set()), out)
+        elif kind in ("not", "exists"):
+            _bound_patterns(ce, names | (_names_read(ce) or set()), out)
+        elif kind == "accumulate":
+            _bound_patterns(ce.source, names | (_acc_names(ce) or set()), out)
 
 
 def _names_read(ces):
@@ -388,6 +413,10 @@ class RuleSession:
         for r in kbase.rules + list(kbase.queries.values()):
             for branch in r.branches:
                 self._collect_patterns(branch, r)
+        self._exposed: dict[int, list] = {}      # id(pattern) -> split rule states reading its fact elsewhere
+        for st in self._order:
+            for pid in st.exposed():
+                self._exposed.setdefault(pid, []).append(st)
 
     # -- network shape ---------------------------------------------------------------------------
     def _collect_patterns(self, ces, rule):
@@ -465,7 +494,10 @@ class RuleSession:
             if p.entry_point != handle.entry_point:
                 continue
             if modified is not None and not (p.reads & modified):
-                continue   # property reactive: this pattern reads none of the changed properties
+                # property reactive: this pattern reads none of the changed properties
+                if id(p) in self._exposed:
+                    self._unsplit(id(p))
+                continue
             pv = self._pver.get(id(p))
             if pv is None:
                 pv = self._pver[id(p)] = {}
@@ -483,6 +515,12 @@ class RuleSession:
                         per = st.changes.setdefault(id(p), {})
                         prev = per.get(handle.id)
                         per[handle.id] = "ins" if prev == "ins" and change != "del" else change
+
+    def _unsplit(self, pid):
+        """A split rule joins everything again from now on: a change of a fact it reads through a
+        binding reached none of its memories (see _RuleState.exposed)."""
+        for st in self._exposed.pop(pid, ()):
+            st.split = None
 
     # -- working memory API ------------------------------------------------------------------------
     def insert(self, obj, entry_point="DEFAULT"):
