@@ -58,10 +58,15 @@ class BrmRuntime:
         self.kjar = kie_container.kjar
         self.kbases = {}
         errors = []
+        # a pattern on a type nothing provides fails the build as in Drools ("Unable to resolve
+        # ObjectType"), but only when the kjar's class path is all we see: a pom with jar
+        # dependencies (or a parent) may bring classes we cannot read, so those stay lenient
+        strict = self.kjar.runtime_dependencies() == []
         for kb in self.kjar.kbases:
             sources = [(p, self.kjar.text(p)) for p in kb.resources if p.lower().endswith(".drl")]
             try:
-                self.kbases[kb.name] = build_kbase(sources, kie_container.types)
+                self.kbases[kb.name] = build_kbase(sources, kie_container.types, strict_types=strict,
+                                                   known_classes=self.kjar.classes)
             except DrlError as e:
                 errors.extend(e.errors)
             except UnicodeDecodeError as e:
