@@ -124,6 +124,37 @@ class Kjar:
     def ksessions(self):
         return [ks for kb in self.kbases for ks in kb.ksessions]
 
+    def runtime_dependencies(self):
+        """The pom's dependencies that KIE puts on the container's class path ("group:artifact:
+        version"; MavenClassLoaderResolver with DependencyFilter.COMPILE_FILTER: every scope but
+        test and provided), or None when that cannot be known here: no readable pom, or a parent
+        pom (whose dependencies the kjar inherits)."""
+        from marshallers.xmltree import XmlError, local, parse_xml
+        poms = [p for p in self.files if p == "pom.xml" or (p.startswith("META-INF/maven/") and p.endswith("/pom.xml"))]
+        if self.gav is not None:
+            own = f"META-INF/maven/{self.gav.group_id}/{self.gav.artifact_id}/pom.xml"
+            poms.sort(key=lambda p: p != own)
+        if not poms:
+            return None
+        try:
+            root = parse_xml(self.files[poms[0]])
+        except XmlError:
+            return None
+        deps = []
+        for c in root:
+            if local(c.tag) == "parent":
+                return None
+            if local(c.tag) != "dependencies":
+                continue
+            for d in c:
+                if local(d.tag) != "dependency":
+                    continue
+                v = {local(x.tag): (x.text or "").strip() for x in d}
+                if v.get("scope", "compile") in ("test", "provided"):
+                    continue
+                deps.append(f"{v.get('groupId', '')}:{v.get('artifactId', '')}:{v.get('version', '')}")
+        return deps
+
     def define_types(self, registry: TypeRegistry):
         """Define every readable kjar class (not interfaces, enums, annotations) in a registry."""
         pending = dict(self.classes)

@@ -14,6 +14,25 @@ _EQ_JOIN = re.compile(r"^\s*([A-Za-z_$][\w$]*)\s*==\s*(.+?)\s*$", re.S)
 _JAVA_LANG = {"Object", "String", "Integer", "Long", "Double", "Float", "Short", "Byte", "Boolean", "Number",
               "Character", "BigDecimal", "BigInteger", "List", "ArrayList", "Map", "HashMap", "Set", "HashSet",
               "Collection", "Date", "LinkedList", "LinkedHashMap"}
+# simple names a DRL resolves without an import (java.lang.*, ClassTypeResolver.defaultClass), and the
+# JDK names above (a strict build stays lenient about them)
+_IMPLICIT_TYPES = _JAVA_LANG | {
+    "CharSequence", "Comparable", "Iterable", "Runnable", "Cloneable", "AutoCloseable", "Appendable",
+    "Readable", "Enum", "Class", "ClassLoader", "Math", "StrictMath", "System", "Runtime", "Thread",
+    "ThreadGroup", "ThreadLocal", "InheritableThreadLocal", "StringBuilder", "StringBuffer", "Void",
+    "Process", "ProcessBuilder", "Package", "StackTraceElement", "SecurityManager", "Throwable",
+    "Exception", "Error", "RuntimeException", "IllegalArgumentException", "IllegalStateException",
+    "NullPointerException", "ArithmeticException", "ClassCastException", "IndexOutOfBoundsException",
+    "ArrayIndexOutOfBoundsException", "StringIndexOutOfBoundsException", "UnsupportedOperationException",
+    "NumberFormatException", "ClassNotFoundException", "InterruptedException", "CloneNotSupportedException",
+    "SecurityException", "AssertionError", "OutOfMemoryError", "StackOverflowError", "Record", "Override",
+    "Deprecated", "FunctionalInterface", "SuppressWarnings", "SafeVarargs"}
+# packages whose classes a KIE Server always has on its class path (the JDK and the server's own libraries)
+_SERVER_PACKAGES = ("java.", "javax.", "jakarta.", "jdk.", "sun.", "com.sun.", "org.w3c.", "org.xml.",
+                    "org.kie.", "org.drools.", "org.jbpm.", "org.optaplanner.", "org.mvel2.", "org.apache.",
+                    "org.slf4j.", "com.fasterxml.", "com.thoughtworks.xstream.", "org.hibernate.",
+                    "org.jboss.", "org.appformer.", "org.uberfire.", "org.dashbuilder.")
+_WILDCARD_IMPORT = re.compile(r"^\s*import\s+(?!function\b|static\b)([A-Za-z_][\w.]*)\.\*", re.M)
 
 
 class CompiledPattern:
@@ -135,9 +154,13 @@ def _split_dnf(ce):
 
 
 class _Builder:
-    def __init__(self, kbase: KieBase):
+    def __init__(self, kbase: KieBase, strict_types=False, known_classes=()):
         self.kb = kbase
         self.errors = []
+        self.strict_types = strict_types
+        self.known_classes = {c.replace("$", ".") for c in known_classes}
+        self.query_names = set()
+        self.wildcards = {}           # id(Package) -> packages imported with `import p.*;`
 
     def err(self, src, msg):
         if src is None:
@@ -231,8 +254,30 @@ class _Builder:
             return False
         return match
 
+    def type_resolvable(self, p: Pattern, pkg: Package):
+        """Whether Drools' ClassTypeResolver could find the pattern's type on a class path made of
+        the server's libraries and the kjar alone (or the pattern calls a query: PatternBuilder)."""
+        written = p.type_name.split("<", 1)[0].strip()
+        if written in self.query_names:
+            return True
+        full = p.java_type.split("<", 1)[0]
+        if self.kb.types.get(full) is not None or full in self.known_classes:
+            return True
+        if "." not in written:
+            if written in _IMPLICIT_TYPES or f"{pkg.name}.{written}" in self.known_classes:
+                return True
+            for wild in self.wildcards.get(id(pkg), ()):
+                if (wild + ".").startswith(_SERVER_PACKAGES) or f"{wild}.{written}" in self.known_classes:
+                    return True
+            return written != full and full.startswith(_SERVER_PACKAGES)    # an explicit import
+        if written.split(".", 1)[0][:1].isupper():
+            return True               # Outer.Inner: a nested class, not looked up here
+        return full.startswith(_SERVER_PACKAGES)
+
     def pattern(self, p: Pattern, pkg, known: set, rule_types: set, dialect):
         p.java_type = self.resolve(p.type_name, pkg)
+        if self.strict_types and not self.type_resolvable(p, pkg):
+            self.err(p.src, f"Unable to resolve ObjectType '{p.type_name}'")
         rule_types.add(p.java_type)
         matcher = self.type_matcher(p.java_type)
         alpha, beta, binders = [], [], []
@@ -419,11 +464,19 @@ def _flat(ce):
     return ce.items if isinstance(ce, And) else [ce]
 
 
-def build_kbase(drl_sources, types: TypeRegistry | None = None) -> KieBase:
-    """Compile [(file name, DRL text)] into a KieBase; raises DrlError listing every problem."""
+def build_kbase(drl_sources, types: TypeRegistry | None = None, *, strict_types=False,
+                known_classes=()) -> KieBase:
+    """Compile [(file name, DRL text)] into a KieBase; raises DrlError listing every problem.
+
+    strict_types: a pattern on a type nothing can provide fails the build with Drools' "Unable to
+    resolve ObjectType 'X'" (PatternBuilder).  Known are the registry's classes (the kjar's and the
+    DRL's declared types), `known_classes` (names of every class the caller can see, e.g. the kjar's
+    interfaces and enums), java.lang, and the packages of the JDK and of the server's libraries.  Off
+    by default: a caller that cannot see the whole class path (a kjar with jar dependencies, or
+    DRL alone) compiles such a pattern, which then matches nothing."""
     types = types if types is not None else TypeRegistry()
     kb = KieBase(types)
-    b = _Builder(kb)
+    b = _Builder(kb, strict_types, known_classes)
     packages = []
     order = 0
     for name, text in drl_sources:
@@ -434,6 +487,8 @@ def build_kbase(drl_sources, types: TypeRegistry | None = None) -> KieBase:
             continue
         order += len(pkg.rules)
         packages.append(pkg)
+        b.wildcards[id(pkg)] = _WILDCARD_IMPORT.findall(text)
+        b.query_names.update(r.name for r in pkg.rules if r.is_query)
     for pkg in packages:
         kb.imports.update(pkg.imports)
     for pkg in packages:

@@ -29,9 +29,14 @@ class ConsequenceError(Exception):
 
 
 class FactHandle:
-    __slots__ = ("id", "obj", "version", "recency", "entry_point", "logical", "modified_by")
+    """A fact's handle (Drools' DefaultFactHandle).  A fact whose type is declared an event
+    (`@role(event)`) gets an EventFactHandle: the kind is fixed when the handle is made (Drools
+    asks the type's ObjectTypeConf on insert) and shows as the external form's format version,
+    5 instead of 0; every other field is the same (DefaultFactHandle.toExternalForm is final:
+    version:id:identityHashCode:objectHashCode:recency:entryPoint:traitType:className)."""
+    __slots__ = ("id", "obj", "version", "recency", "entry_point", "logical", "modified_by", "event")
 
-    def __init__(self, hid, obj, entry_point="DEFAULT", logical=False):
+    def __init__(self, hid, obj, entry_point="DEFAULT", logical=False, event=None):
         self.id = hid
         self.obj = obj
         self.version = 0
@@ -39,19 +44,65 @@ class FactHandle:
         self.entry_point = entry_point
         self.logical = logical
         self.modified_by = None
+        self.event = _is_event_type(obj) if event is None else bool(event)
+
+    def _fields(self):
+        o = self.obj
+        return f"{self.id}:{id(o) & 0x7fffffff}:{_java_hash(o)}:{self.recency}:{self.entry_point}:NON_TRAIT"
 
     @property
     def external_form(self):
-        o = self.obj
-        h = _java_hash(o)
-        return (f"0:{self.id}:{id(o) & 0x7fffffff}:{h}:{self.recency}:{self.entry_point}:NON_TRAIT:"
-                f"{java_type_name(o)}")
+        return f"{5 if self.event else 0}:{self._fields()}:{_java_class_name(self.obj)}"
+
+    @property
+    def disconnected_form(self):
+        """The external form of DisconnectedFactHandle.newFrom(this handle): version 0 whatever the
+        kind, and no class name (the object is not carried).  Query results hold these."""
+        return f"0:{self._fields()}:null"
 
     def __repr__(self):
         return f"FactHandle({self.id}, {self.obj!r})"
 
 
+def _is_event_type(obj):
+    """Whether the fact's type is declared `@role(event)` (EventFactHandle)."""
+    meta = getattr(type(obj), "_meta", None)
+    return bool(meta) and str(meta.get("role") or "").strip().strip('"').lower() == "event"
+
+
+class DroolsQuery:
+    """The object a query run inserts (org.drools.core.base.DroolsQuery): its name and arguments.
+    It never enters the working memory; its handle owns the query's parameters in the results."""
+    JAVA = "org.drools.core.base.DroolsQuery"
+    __slots__ = ("name", "elements")
+
+    def __init__(self, name, elements):
+        self.name = name
+        self.elements = list(elements)
+
+    def java_hash(self):
+        """DroolsQuery.hashCode (over ArrayElements.hashCode): elements, name, open (false) and the
+        Variable[] (all null here: Arrays.hashCode gives 31^n), in Java int arithmetic."""
+        h = 1
+        for e in self.elements:
+            h = (31 * h + (0 if e is None else _java_hash(e))) & 0xFFFFFFFF
+        h = (31 + h) & 0xFFFFFFFF
+        h = (31 * h + _java_hash(self.name)) & 0xFFFFFFFF
+        h = (31 * h + 1237) & 0xFFFFFFFF
+        h = (31 * h + pow(31, len(self.elements), 1 << 32)) & 0xFFFFFFFF
+        return h - 2 ** 32 if h > 0x7FFFFFFF else h
+
+    def __repr__(self):
+        return f"DroolsQuery({self.name!r}, {self.elements!r})"
+
+
+def _java_class_name(o):
+    return DroolsQuery.JAVA if isinstance(o, DroolsQuery) else java_type_name(o)
+
+
 def _java_hash(o):
+    if isinstance(o, DroolsQuery):
+        return o.java_hash()
     if isinstance(o, str):
         h = 0
         for c in o:
@@ -65,6 +116,56 @@ def _java_hash(o):
         return hash(o) & 0x7FFFFFFF
     except TypeError:
         return id(o) & 0x7FFFFFFF
+
+
+class QueryRow:
+    """One row of a query: `env` (every binding, parameters included), `values` and `handles` of
+    the declarations of the row's branch (subrule) and the parameters, and the branch's index."""
+    __slots__ = ("env", "values", "handles", "branch")
+
+    def __init__(self, env, values, handles, branch=0):
+        self.env = env
+        self.values = values
+        self.handles = handles
+        self.branch = branch
+
+    def __repr__(self):
+        return f"QueryRow({self.values!r})"
+
+
+class QueryResults:
+    """What KieSession.getQueryResults gives (QueryResultsImpl): the parameters' names, the
+    identifiers (the parameters, then the first branch's declarations), the rows, and the handle
+    of the query run's DroolsQuery."""
+    __slots__ = ("name", "parameters", "identifiers", "rows", "handle")
+
+    def __init__(self, name, parameters, identifiers, rows, handle):
+        self.name = name
+        self.parameters = list(parameters)
+        self.identifiers = list(identifiers)
+        self.rows = list(rows)
+        self.handle = handle
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def _query_declarations(branch):
+    """(name, pattern) of every declaration a query branch makes visible (the subrule's outer
+    declarations): pattern bindings, field bindings, accumulate results; nothing from inside
+    not/exists/eval or a source's own patterns."""
+    out = []
+    for kind, ce in branch:
+        if kind == "pattern":
+            if ce.binding:
+                out.append((ce.binding, ce))
+            out.extend((var, ce) for var, _c in ce.binders)
+        elif kind == "accumulate":
+            out.extend((b, ce) for b, _n, _f in ce.functions if b)
+    return out
 
 
 class Activation:
@@ -523,11 +624,16 @@ class RuleSession:
             st.split = None
 
     # -- working memory API ------------------------------------------------------------------------
+    def _next_id(self):
+        """A new fact handle id (and recency): Drools' handle factory counters, shared by inserted
+        facts and the DroolsQuery of every query run."""
+        return next(self._ids)
+
     def insert(self, obj, entry_point="DEFAULT"):
         h = self._by_obj.get(id(obj))
         if h is not None and h.obj is obj:
             return h
-        h = FactHandle(next(self._ids), obj, entry_point or "DEFAULT")
+        h = FactHandle(self._next_id(), obj, entry_point or "DEFAULT")
         self.facts[h.id] = h
         self._by_obj[id(obj)] = h
         if self._firing is not None:
@@ -1746,26 +1852,80 @@ class RuleSession:
 
     # -- queries -------------------------------------------------------------------------------------
     def query(self, name, *args):
+        """The query's rows as dicts of bindings (parameters included); see query_results()."""
+        return [row.env for row in self.query_results(name, *args).rows]
+
+    def query_results(self, name, *args) -> "QueryResults":
+        """KieSession.getQueryResults (StatefulKnowledgeSessionImpl.internalGetQueryResult): the
+        arguments travel in a DroolsQuery that gets a new fact handle (an id and a recency from the
+        session's counters: the next inserted fact's id skips one; the handle never enters the
+        working memory), then the query's network is evaluated.  Each row knows, per declaration,
+        the handle of the pattern that declared it (QueryResultsRowImpl.getFactHandle): a binding of
+        a fact or of one of its fields the fact's handle, a parameter the DroolsQuery's handle, a
+        `from` the fact's handle when the object is in the working memory, else (and for an
+        accumulate or collect result) a handle made for it (FromNode.createFactHandle,
+        AccumulateNode.createResultFactHandle) with the next id."""
+        qh = FactHandle(self._next_id(), DroolsQuery(name, args), "DEFAULT", event=False)
         q = self.kbase.queries.get(name)
         if q is None:
             raise JavaException("java.lang.RuntimeException", f"Query '{name}' does not exist")
         if len(args) != len(q.params):
             raise JavaException("java.lang.RuntimeException",
-                                f"Query '{name}' takes {len(q.params)} argument(s), {len(args)} given")
-        rows = []
+                                f"Query '{name}' has been invoked with a wrong number of arguments. "
+                                f"Expected {len(q.params)}, actual {len(args)}")
         from containers.expressions import coerce
-        for branch in q.branches:
+        params = [pname for _, pname in q.params]
+        decls = [_query_declarations(branch) for branch in q.branches]
+        identifiers = list(dict.fromkeys(params + [n for n, _ in decls[0]] if decls else params))
+        made = {}      # (pattern, left tuple, object) -> the handle made for a from/accumulate result
+        rows = []
+        for bi, branch in enumerate(q.branches):
             env = dict(self.globals)
             for (ptype, pname), a in zip(q.params, args):
                 env[pname] = coerce(a, ptype)
-            for _key, _v, e, _f in self._all(branch, env):
+            for key, _v, e, facts in self._all(branch, env):
+                handles = dict.fromkeys(params, qh)
+                for var, h in self._declaration_handles(branch, key, facts, e, made):
+                    handles.setdefault(var, h)
                 e.pop("this", None)
                 e.pop("__last__", None)
                 for g in self.globals:
                     if e.get(g) is self.globals[g]:
                         e.pop(g, None)
-                rows.append(e)
-        return rows
+                rows.append(QueryRow(e, {var: e.get(var) for var in handles}, handles, bi))
+        return QueryResults(name, params, identifiers, rows, qh)
+
+    def _declaration_handles(self, branch, key, facts, env, made):
+        """(declaration, owning handle) for one match of a query branch.  `_all` gives one key entry
+        per top-level pattern (a handle id, or ("f", i, id(obj)) for a pattern over a source) and per
+        accumulate ("acc"), and one object per top-level pattern, in the branch's order."""
+        ki = fi = 0
+        for kind, ce in branch:
+            if kind == "pattern":
+                k, obj = key[ki], facts[fi]
+                ki += 1
+                fi += 1
+                if ce.source is None:
+                    h = self.facts.get(k)
+                else:
+                    h = self.get_fact_handle(obj) or self._made_handle(made, (id(ce), key[:ki - 1], id(obj)), obj)
+                if ce.binding:
+                    yield ce.binding, h
+                for var, _c in ce.binders:
+                    yield var, h
+            elif kind == "accumulate":
+                ki += 1
+                names = [b for b, _n, _f in ce.functions if b]
+                result = env.get(names[0]) if len(names) == 1 else [env.get(n) for n in names]
+                h = self._made_handle(made, (id(ce), key[:ki - 1]), result)
+                for var in names:
+                    yield var, h
+
+    def _made_handle(self, made, at, obj):
+        h = made.get(at)
+        if h is None:
+            h = made[at] = FactHandle(self._next_id(), obj, "DEFAULT", event=False)
+        return h
 
     # -- persistence -------------------------------------------------------------------------------
     def snapshot(self) -> dict:

@@ -26,8 +26,8 @@ from marshallers import (MAP, XSTREAM, Format, MarshallingError, MarshallingForm
                          parse_format, unmarshal)
 from marshallers.common import Ctx
 from marshallers.types.batch import (BATCH_CLASSES, COMMAND_CLASSES, BatchExecutionCommand, Command,
-                                     ExecutionResults, FactHandleRef, QueryResults, command_from_jaxb,
-                                     command_from_xstream, single_command)
+                                     DisconnectedFactHandleRef, ExecutionResults, FactHandleRef, QueryResults,
+                                     command_from_jaxb, command_from_xstream, single_command)
 from marshallers.types.core import ServiceResponse
 from marshallers.xmltree import local
 
@@ -58,10 +58,15 @@ class BrmRuntime:
         self.kjar = kie_container.kjar
         self.kbases = {}
         errors = []
+        # a pattern on a type nothing provides fails the build as in Drools ("Unable to resolve
+        # ObjectType"), but only when the kjar's class path is all we see: a pom with jar
+        # dependencies (or a parent) may bring classes we cannot read, so those stay lenient
+        strict = self.kjar.runtime_dependencies() == []
         for kb in self.kjar.kbases:
             sources = [(p, self.kjar.text(p)) for p in kb.resources if p.lower().endswith(".drl")]
             try:
-                self.kbases[kb.name] = build_kbase(sources, kie_container.types)
+                self.kbases[kb.name] = build_kbase(sources, kie_container.types, strict_types=strict,
+                                                   known_classes=self.kjar.classes)
             except DrlError as e:
                 errors.extend(e.errors)
             except UnicodeDecodeError as e:
@@ -217,9 +222,9 @@ class BrmExtension(Extension):
                 results.results[out] = objs
         elif n == "query":
             name = cmd.get("query_name")
-            rows = session.query(name, *cmd.get("arguments", []))
+            res = session.query_results(name, *cmd.get("arguments", []))
             if out:
-                results.results[out] = _flat_query_results(session, name, rows)
+                results.results[out] = _flat_query_results(res)
         elif n == "set-global":
             if out:
                 results.results[out] = cmd.get("object")
@@ -356,12 +361,8 @@ def _cause(e):
 
 
 def _ref(h):
-    """A fact handle's external form; an event's handle (EventFactHandle) has format version 5."""
-    ef = h.external_form
-    meta = getattr(type(h.obj), "_meta", None) or {}
-    if str(meta.get("role") or "").strip().lower() == "event" and ef.startswith("0:"):
-        ef = "5:" + ef[2:]
-    return FactHandleRef(ef)
+    """A live handle on the wire (an event's is an EventFactHandle: FactHandle.external_form)."""
+    return FactHandleRef(h.external_form)
 
 
 def _default_handles(session):
@@ -416,21 +417,20 @@ def _apply_setters(obj, setters, allow_expr=True):
         setprop(target, path[-1], value)
 
 
-def _flat_query_results(session, name, rows):
-    params = {p for _, p in session.kbase.queries[name].params}
-    identifiers = []
-    flat = []
-    for row in rows:
+def _flat_query_results(res):
+    """QueryCommand's `new FlatQueryResults(queryResults)`: the identifiers are the query's
+    parameters and the first branch's declarations; a row holds each identifier its own branch
+    declares, with the value and the handle of the pattern that declared it (a parameter: the
+    query run's DroolsQuery handle) as FlatQueryResults.newFrom makes it, a DisconnectedFactHandle."""
+    rows = []
+    for row in res.rows:
         cells = {}
-        for var, value in row.items():
-            if var in params or var.startswith("__"):
-                continue
-            if var not in identifiers:
-                identifiers.append(var)
-            h = session.get_fact_handle(value)
-            cells[var] = (value, _ref(h) if h is not None else None)
-        flat.append(cells)
-    return QueryResults(identifiers, flat)
+        for ident in res.identifiers:
+            h = row.handles.get(ident)
+            if h is not None:
+                cells[ident] = (row.values.get(ident), DisconnectedFactHandleRef(h.external_form))
+        rows.append(cells)
+    return QueryResults(res.identifiers, rows)
 
 
 def _agenda_filter(spec):

@@ -18,7 +18,8 @@ from marshallers.xmltree import XSI_TYPE, XNode, local
 
 FACT_HANDLE_CLASS = "org.drools.core.common.DefaultFactHandle"
 EVENT_HANDLE_CLASS = "org.drools.core.common.EventFactHandle"     # format version 5
-HANDLE_CLASSES = (FACT_HANDLE_CLASS, EVENT_HANDLE_CLASS)
+DISCONNECTED_HANDLE_CLASS = "org.drools.core.common.DisconnectedFactHandle"
+HANDLE_CLASSES = (FACT_HANDLE_CLASS, EVENT_HANDLE_CLASS, DISCONNECTED_HANDLE_CLASS)
 
 
 def _json_handle_class(ref):
@@ -101,7 +102,23 @@ class FactHandleRef:
         return isinstance(other, FactHandleRef) and other.external_form == self.external_form
 
     def __repr__(self):
-        return f"FactHandleRef({self.external_form!r})"
+        return f"{type(self).__name__}({self.external_form!r})"
+
+
+class DisconnectedFactHandleRef(FactHandleRef):
+    """A DisconnectedFactHandle (FlatQueryResults.newFrom, JaxbUnknownAdapter): the handle's
+    fields without the object, so its external form is `0:…:NON_TRAIT:null` whatever the handle
+    was.  JSON and JAXB write its fields; XStream only the external form."""
+
+    def __init__(self, external_form):
+        super().__init__(disconnected_form(external_form))
+
+
+def disconnected_form(external_form):
+    """DisconnectedFactHandle.toExternalForm of a handle given by its external form: version 0,
+    trait type NON_TRAIT when absent, class name null."""
+    parts = (external_form.split(":") + [""] * 8)[:8]
+    return ":".join(["0"] + parts[1:6] + [parts[6] or "NON_TRAIT", "null"])
 
 
 def _bool(v, default):
@@ -130,11 +147,14 @@ def _json_handle(v):
     if isinstance(v, str):
         return FactHandleRef(v)
     if isinstance(v, dict):
+        cls = FactHandleRef
         if _is_json_handle(v) and isinstance(next(iter(v.values())), dict):
+            if next(iter(v)) == DISCONNECTED_HANDLE_CLASS:
+                cls = DisconnectedFactHandleRef
             v = next(iter(v.values()))
         ef = v.get("external-form")
         if ef:
-            return FactHandleRef(ef)
+            return cls(ef)
     raise MarshallingError(f"Invalid fact handle {v!r}")
 
 
@@ -499,8 +519,11 @@ class QueryResults:
                 if which == "fh":
                     if v is None:
                         continue
-                    value = Raw("{" + json_string(_json_handle_class(v)) + ":" +
-                                pretty({"external-form": v.external_form}) + "}")
+                    if isinstance(v, DisconnectedFactHandleRef):
+                        value = _json_disconnected(v, ctx)
+                    else:
+                        value = Raw("{" + json_string(_json_handle_class(v)) + ":" +
+                                    pretty({"external-form": v.external_form}) + "}")
                 else:
                     value = JS.encode_any_b(v, ctx)
                 out.append({"value": value, "key": k})
@@ -522,7 +545,9 @@ class QueryResults:
                 for k, (obj, fh) in self._row(row):
                     e = m.add(XNode("element", [("xsi:type", "jaxbStringObjectPair"), ("key", k)]))
                     if which == "fh":
-                        if fh is not None:
+                        if isinstance(fh, DisconnectedFactHandleRef):
+                            e.add(_jaxb_disconnected("value", fh))
+                        elif fh is not None:
                             e.add(XNode("value", [("xsi:type", "defaultFactHandle"), ("external-form", fh.external_form)]))
                     elif obj is not None:
                         e.add(J.encode_any("value", obj, ctx))
@@ -532,9 +557,10 @@ class QueryResults:
         return node
 
     def to_xstream(self, ctx):
+        # QueryResultsConverter collects the identifiers while iterating the rows: none without rows
         node = XNode("query-results")
         ids = node.add(XNode("identifiers"))
-        for i in self._ids():
+        for i in (self._ids() if self.rows else ()):
             ids.add(XNode("identifier", text=i))
         for row in self.rows:
             r = node.add(XNode("row"))
@@ -568,8 +594,9 @@ class QueryResults:
         objs, fhs = maps("idResultMaps"), maps("idFactHandleMaps")
         rows = []
         for i, pairs in enumerate(objs):
-            handles = {k: FactHandleRef(v.attrib.get("external-form")) for k, v in (fhs[i] if i < len(fhs) else [])
-                       if v is not None}
+            handles = {k: (DisconnectedFactHandleRef if v.attrib.get(XSI_TYPE) == "disconnectedFactHandle"
+                           else FactHandleRef)(v.attrib.get("external-form"))
+                       for k, v in (fhs[i] if i < len(fhs) else []) if v is not None}
             rows.append({k: (J.decode_any(v, ctx) if v is not None else None, handles.get(k)) for k, v in pairs})
         return cls(ids, rows)
 
@@ -700,6 +727,8 @@ class ExecutionResults(Model):
     # -- JSON ---------------------------------------------------------------------------------
     def encode_json(self, ctx):
         def handle(h):
+            if isinstance(h, DisconnectedFactHandleRef):
+                return _json_disconnected(h, ctx)
             return Raw("{" + json_string(_json_handle_class(h)) + ":" + pretty({"external-form": h.external_form}) + "}")
 
         facts = []
@@ -995,17 +1024,40 @@ def _xstream_command(c, ctx):
 
 def _jaxb_disconnected(tag, h):
     """A fact handle inside a collection: JaxbUnknownAdapter turns it into a DisconnectedFactHandle,
-    written with its fields (the object itself is not carried: class name null)."""
-    parts = (h.external_form.split(":") + [""] * 8)[:8]
-    ef = ":".join(parts[:7] + ["null"])
+    written with its fields (the object itself is not carried: class name null; version 0, an
+    event's handle too)."""
+    ef = disconnected_form(h.external_form)
+    parts = ef.split(":")
     return XNode(tag, [("xsi:type", "disconnectedFactHandle"), ("external-form", ef)], [
         XNode("id", text=parts[1]), XNode("identityHashCode", text=parts[2]),
         XNode("objectHashCode", text=parts[3]), XNode("recency", text=parts[4]),
         XNode("entryPointId", text=parts[5]), XNode("traitType", text=parts[6] or "NON_TRAIT")])
 
 
+def _json_disconnected(h, ctx):
+    """A DisconnectedFactHandle in JSON: kie-server's WrappingObjectSerializer wraps it in its class
+    name; Jackson writes its @XmlElement fields in declaration order (the object is never carried:
+    null), then the external-form attribute."""
+    parts = disconnected_form(h.external_form).split(":")
+
+    def num(x):
+        try:
+            return int(x)
+        except ValueError:
+            return 0
+    body = {"id": num(parts[1]), "identityHashCode": num(parts[2]), "objectHashCode": num(parts[3]),
+            "recency": num(parts[4]), "object": None,
+            "entryPointId": None if parts[5] in ("", "null") else parts[5],
+            "traitType": parts[6], "external-form": h.external_form}
+    if ctx.not_null:
+        body = {k: v for k, v in body.items() if v is not None}
+    return Raw("{" + json_string(DISCONNECTED_HANDLE_CLASS) + ":" + pretty(body) + "}")
+
+
 def _jaxb_wrapped(tag, v, ctx):
     """JaxbUnknownAdapter slots: collections become jaxbListWrapper, maps jaxbListWrapper MAP."""
+    if isinstance(v, DisconnectedFactHandleRef):
+        return _jaxb_disconnected(tag, v)
     if isinstance(v, FactHandleRef):
         return XNode(tag, [("xsi:type", "defaultFactHandle"), ("external-form", v.external_form)])
     if isinstance(v, (list, tuple, set)):
@@ -1026,6 +1078,7 @@ def _jaxb_wrapped(tag, v, ctx):
     return J.encode_any(tag, v, ctx)
 
 
-__all__ = ["BatchExecutionCommand", "ExecutionResults", "Command", "FactHandleRef", "QueryResults", "single_command",
+__all__ = ["BatchExecutionCommand", "ExecutionResults", "Command", "FactHandleRef", "DisconnectedFactHandleRef",
+           "disconnected_form", "QueryResults", "single_command",
            "COMMAND_CLASSES", "BATCH_CLASSES", "JAXB_SINGLE_ROOTS", "AGENDA_FILTERS", "AgendaFilterSpec",
            "java_hashmap_order", "JavaBean"]

@@ -231,10 +231,14 @@ def test_query_with_arguments(cmds, fmt):
     got = sr.result.results
     assert set(got) == {"q"}
     q = got["q"]
-    assert isinstance(q, QueryResults) and q.identifiers == ["$i"]
-    assert sorted(i.name for i in q.column("$i")) == ["b", "c"]
-    handles = {row["$i"][0].name: row["$i"][1].external_form for row in q.rows}
-    assert handles == {"b": r.facts["b"].external_form, "c": r.facts["c"].external_form}
+    # FlatQueryResults: the parameter is an identifier too, its handle the query run's DroolsQuery
+    assert isinstance(q, QueryResults) and sorted(q.identifiers) == ["$i", "$min"]
+    assert sorted(i.name for i in q.column("$i")) == ["b", "c"] and q.column("$min") == [10, 10]
+    handles = {row["$i"][0].name: row["$i"][1].id for row in q.rows}
+    assert handles == {"b": r.facts["b"].id, "c": r.facts["c"].id}
+    # the handles are DisconnectedFactHandles: no class name
+    assert all(row["$i"][1].external_form.endswith(":NON_TRAIT:null") for row in q.rows)
+    assert {row["$min"][1].id for row in q.rows} == {4}     # facts 1-3, then the query's DroolsQuery
     assert WRAPPER[fmt] in text
 
 

@@ -76,6 +76,39 @@ def test_gav_from_pom_xml_only():
     assert str(kjar.gav) == "g.h:art:3.1"
 
 
+def test_runtime_dependencies_from_the_pom():
+    import io
+    import zipfile
+
+    def kjar(pom_extra, root_pom=False):
+        pom = ('<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+               '<groupId>g</groupId><artifactId>a</artifactId><version>1</version>' + pom_extra + "</project>")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("META-INF/kmodule.xml", "<kmodule/>")
+            z.writestr("pom.xml" if root_pom else "META-INF/maven/g/a/pom.xml", pom)
+        return read_kjar(buf.getvalue())
+
+    def dep(a, scope=None):
+        return (f"<dependency><groupId>x</groupId><artifactId>{a}</artifactId><version>2</version>"
+                + (f"<scope>{scope}</scope>" if scope else "") + "</dependency>")
+    assert read_kjar(build_kjar()).runtime_dependencies() == []
+    deps = "<dependencies>" + "".join(dep(a, s) for a, s in (("c", None), ("t", "test"), ("p", "provided"),
+                                                                ("r", "runtime"), ("s", "system"))) + "</dependencies>"
+    # DependencyFilter.COMPILE_FILTER: every scope but test and provided
+    assert kjar(deps).runtime_dependencies() == ["x:c:2", "x:r:2", "x:s:2"]
+    assert kjar(deps, root_pom=True).runtime_dependencies() == ["x:c:2", "x:r:2", "x:s:2"]
+    # dependencyManagement declares nothing; a parent pom may bring dependencies we cannot see
+    assert kjar("<dependencyManagement><dependencies>" + dep("m") + "</dependencies></dependencyManagement>"
+                ).runtime_dependencies() == []
+    assert kjar("<parent><groupId>g</groupId><artifactId>p</artifactId><version>1</version></parent>"
+                ).runtime_dependencies() is None
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("META-INF/kmodule.xml", "<kmodule/>")
+    assert read_kjar(buf.getvalue()).runtime_dependencies() is None
+
+
 @pytest.mark.parametrize("kmodule,msg", [
     ("<kmodule><kbase name='a' includes='zzz'/></kmodule>", "includes unknown kbase 'zzz'"),
     ("<kmodule><kbase name='a'><ksession name='s' type='weird'/></kbase></kmodule>", "unknown type 'weird'"),
