@@ -2,10 +2,12 @@
 """Miss Manners on our rule engine (the form Drools 7 runs: ../shared/bench/manners/).
 
 Checks the firing counts equal Drools' (16: 167, 32: 591, 64: 2,207, 128: 8,511) and that the
-seating is valid, and prints the fire time beside the real engine's figures; if a peer is installed
-(`pip install clipspy`) its own classic formulation (scripts/manners_clips.py) is timed in the same run.
+seating is valid, and prints the fire time beside the real engine's figures. The peers, when installed
+(`pip install clipspy durable_rules`, or the `bench` extra), are timed in the same run on their own classic
+formulation: CLIPS through clipspy (scripts/manners_clips.py) and durable_rules (scripts/manners_durable.py, whose
+seating is checked too); a peer that is not installed shows "n/a".
 
-    python scripts/bench_rules.py [--sizes 16,32,64] [--bench-dir ../shared/bench/manners]
+    python scripts/bench_rules.py [--sizes 16,32,64] [--peers clips,durable] [--bench-dir ../shared/bench/manners]
 """
 import argparse
 import json
@@ -73,26 +75,68 @@ def valid_seating(session, types):
     return True, f"{len(names)} seats"
 
 
+PEERS = {"clips": "clips", "durable": "durable"}
+
+
+def run_peer(name, facts):
+    """(seconds, valid or None when the peer's seating is not checked, seating detail, note) of a peer's own
+    formulation, or None when it is not installed."""
+    if name == "clips":
+        from scripts import manners_clips
+        out = manners_clips.run(facts)
+        return out and (out[1], None, "", f"{out[0]} fired")
+    from scripts import manners_durable
+    out = manners_durable.run(facts)
+    if out is None:
+        return None
+    by_rule = manners_durable.run.last_by_rule
+    matches = sum(v for k, v in by_rule.items() if k != "make_path")
+    return out[1], out[2], out[3], f"{out[0]} actions fired ({matches} matches: make_path takes them in batches); " \
+        f"per rule {by_rule}"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="16,32,64")
     ap.add_argument("--bench-dir", default=os.path.join(ROOT, "..", "shared", "bench", "manners"))
+    ap.add_argument("--peers", default="clips,durable",
+                    help="peers to time on their own formulation, comma-separated from: clips, durable ('' for none)")
     args = ap.parse_args()
     bench_dir = args.bench_dir if os.path.isdir(args.bench_dir) else "/work/shared/bench/manners"
-    from scripts import manners_clips
-    print(f"{'guests':>6} {'fired':>6} {'drools':>6} {'ok':>3} {'ours ms':>9} {'drools warm':>11} {'ratio':>6} "
-          f"{'clips ms':>9} {'vs clips':>8}  seating")
+    peers = [p.strip() for p in args.peers.split(",") if p.strip()]
+    unknown = [p for p in peers if p not in PEERS]
+    if unknown:
+        ap.error(f"unknown peer(s) {', '.join(unknown)}; choose from {', '.join(PEERS)}")
+    header = f"{'guests':>6} {'fired':>6} {'drools':>6} {'ok':>3} {'ours ms':>9} {'drools warm':>11} {'ratio':>6}"
+    for p in peers:
+        header += f" {p + ' ms':>{max(9, len(p) + 3)}} {'vs ' + p:>{max(8, len(p) + 3)}}"
+    print(header + "  seating")
+    notes = []
     for n in [int(x) for x in args.sizes.split(",")]:
         fired, elapsed, build, by_rule, session, types = run_manners(bench_dir, n)
         expect, warm, _cold = DROOLS[n]
         ok, why = valid_seating(session, types)
+        line = (f"{n:>6} {fired:>6} {expect:>6} {'yes' if fired == expect else 'NO':>3} {elapsed * 1000:>9.0f} "
+                f"{warm:>11} {elapsed * 1000 / warm:>6.1f}")
+        seating = [f"ours {'valid' if ok else 'INVALID'} ({why})"]
+        notes.append(f"{n:>6} ours: per rule {dict(by_rule)}")
         with open(os.path.join(bench_dir, f"manners{n}.json"), encoding="utf-8") as f:
-            peer = manners_clips.run(json.load(f)["facts"])
-        peer_ms = f"{peer[1] * 1000:9.0f}" if peer else f"{'n/a':>9}"
-        peer_ratio = f"{elapsed / peer[1]:8.1f}" if peer else f"{'':>8}"
-        print(f"{n:>6} {fired:>6} {expect:>6} {'yes' if fired == expect else 'NO':>3} {elapsed * 1000:>9.0f} "
-              f"{warm:>11} {elapsed * 1000 / warm:>6.1f} {peer_ms} {peer_ratio}  {'valid' if ok else 'INVALID'} "
-              f"({why}); per rule {dict(by_rule)}")
+            facts = json.load(f)["facts"]
+        for p in peers:
+            peer = run_peer(p, facts)
+            w_ms, w_ratio = max(9, len(p) + 3), max(8, len(p) + 3)
+            if peer is None:
+                line += f" {'n/a':>{w_ms}} {'':>{w_ratio}}"
+                continue
+            seconds, peer_ok, peer_why, note = peer
+            line += f" {seconds * 1000:>{w_ms}.0f} {elapsed / seconds:>{w_ratio}.1f}"
+            if peer_ok is not None:
+                seating.append(f"{p} valid" if peer_ok else f"{p} INVALID ({peer_why})")
+            notes.append(f"{n:>6} {p}: {note}")
+        print(f"{line}  {', '.join(seating)}")
+    print("\nratio: ours / Drools 7 warm; vs <peer>: ours / the peer's time on its own classic formulation")
+    for note in notes:
+        print(note)
 
 
 if __name__ == "__main__":
