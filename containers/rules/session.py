@@ -483,6 +483,7 @@ class RuleSession:
         self.facts: dict[int, FactHandle] = {}
         self._by_obj: dict[int, FactHandle] = {}
         self._ids = itertools.count(1)
+        self._recency = 0        # the handle factory's recency counter: inserts and updates advance it
         self.globals = {}
         self._memories: dict[int, dict] = {}      # id(CompiledPattern) -> {handle id: handle}
         self._indexes: dict[int, tuple] = {}      # id(CompiledPattern) -> ({value: {hid: handle}}, {hid: value})
@@ -624,16 +625,20 @@ class RuleSession:
             st.split = None
 
     # -- working memory API ------------------------------------------------------------------------
-    def _next_id(self):
-        """A new fact handle id (and recency): Drools' handle factory counters, shared by inserted
-        facts and the DroolsQuery of every query run."""
-        return next(self._ids)
+    def _new_handle(self, obj, entry_point="DEFAULT", event=None):
+        """A fact handle with the next id and recency: Drools' handle factory counters, shared by
+        inserted facts and the DroolsQuery of every query run (an update advances the recency only:
+        increaseFactHandleRecency)."""
+        h = FactHandle(next(self._ids), obj, entry_point, event=event)
+        self._recency += 1
+        h.recency = self._recency
+        return h
 
     def insert(self, obj, entry_point="DEFAULT"):
         h = self._by_obj.get(id(obj))
         if h is not None and h.obj is obj:
             return h
-        h = FactHandle(self._next_id(), obj, entry_point or "DEFAULT")
+        h = self._new_handle(obj, entry_point or "DEFAULT")
         self.facts[h.id] = h
         self._by_obj[id(obj)] = h
         if self._firing is not None:
@@ -654,6 +659,8 @@ class RuleSession:
             h.obj = obj
             self._by_obj[id(obj)] = h
         h.version += 1
+        self._recency += 1
+        h.recency = self._recency
         h.modified_by = self._firing.name if self._firing is not None else None
         self._propagate(h, modified=frozenset(modified) if modified is not None else None)
         for lst in self.listeners:
@@ -1865,7 +1872,7 @@ class RuleSession:
         `from` the fact's handle when the object is in the working memory, else (and for an
         accumulate or collect result) a handle made for it (FromNode.createFactHandle,
         AccumulateNode.createResultFactHandle) with the next id."""
-        qh = FactHandle(self._next_id(), DroolsQuery(name, args), "DEFAULT", event=False)
+        qh = self._new_handle(DroolsQuery(name, args), "DEFAULT", event=False)
         q = self.kbase.queries.get(name)
         if q is None:
             raise JavaException("java.lang.RuntimeException", f"Query '{name}' does not exist")
@@ -1924,7 +1931,7 @@ class RuleSession:
     def _made_handle(self, made, at, obj):
         h = made.get(at)
         if h is None:
-            h = made[at] = FactHandle(self._next_id(), obj, "DEFAULT", event=False)
+            h = made[at] = self._new_handle(obj, "DEFAULT", event=False)
         return h
 
     # -- persistence -------------------------------------------------------------------------------
@@ -1945,7 +1952,8 @@ class RuleSession:
                                             if pid in pindex for hid, kind in per.items()]
                             for st in self._order if st.changes},
             "next_id": peek,
-            "facts": [[h.id, h.entry_point, h.logical, h.version, h.obj] for h in self.get_fact_handles()],
+            "recency": self._recency,
+            "facts": [[h.id, h.entry_point, h.logical, h.version, h.obj, h.recency] for h in self.get_fact_handles()],
             "globals": dict(self.globals),
             "pending": {st.rule.name: [_listify(k) for k in st.pending] for st in self._order if st.pending},
             "focus": list(self.focus),
@@ -1955,9 +1963,12 @@ class RuleSession:
     @classmethod
     def restore(cls, kbase, data: dict) -> "RuleSession":
         s = cls(kbase)
-        for hid, ep, logical, version, obj in data.get("facts") or []:
+        for row in data.get("facts") or []:
+            hid, ep, logical, version, obj = row[:5]
             h = FactHandle(int(hid), obj, ep or "DEFAULT", bool(logical))
             h.version = int(version or 0)
+            if len(row) > 5 and row[5] is not None:
+                h.recency = int(row[5])
             s.facts[h.id] = h
             s._by_obj[id(obj)] = h
             if h.logical:
@@ -1967,6 +1978,7 @@ class RuleSession:
                     s._logical_index[id(obj)] = h
             s._propagate(h)
         s._ids = itertools.count(int(data.get("next_id") or 1))
+        s._recency = int(data["recency"]) if data.get("recency") is not None else int(data.get("next_id") or 1) - 1
         s.globals = dict(data.get("globals") or {})
         pending = {r: [_tuplify(k) for k in keys] for r, keys in (data.get("pending") or {}).items()}
         pats = s._all_patterns

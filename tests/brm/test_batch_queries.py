@@ -235,3 +235,18 @@ def test_provided_dependencies_are_not_on_the_class_path(client):
     assert put(client, "strict", kjar_with_pom(dep("provided"))).status_code == 400
     ok = "package org.example\nrule \"fine\"\nwhen\n    String()\nthen\nend\n"
     assert put(client, "strict", kjar_with_pom(dep("provided"), drl=ok)).status_code == 201
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_modify_gives_the_handle_a_new_recency_but_not_a_new_id(q, fmt):
+    # NamedEntryPoint.update -> increaseFactHandleRecency: the recency counter moves on, the id counter not
+    r = results(q, CID, fmt, [Command("insert", object=person(q, "a", 1), out_identifier="a"),
+                              Command("insert", object=person(q, "b", 2), out_identifier="b")])
+    a = r.facts["a"]
+    results(q, CID, fmt, [Command("modify", handle=a, setters=[("age", "5")])])
+    r = results(q, CID, fmt, [Command("insert", object=person(q, "c", 3), out_identifier="c"),
+                              Command("get-fact-handles", out_identifier="handles")])
+    c = r.facts["c"].external_form.split(":")
+    assert (c[1], c[4]) == ("3", "4")
+    recency = {int(h.external_form.split(":")[1]): int(h.external_form.split(":")[4]) for h in r.results["handles"]}
+    assert recency == {1: 3, 2: 2, 3: 4}
