@@ -846,15 +846,26 @@ class RuleSession:
             if not isinstance(v, (list, tuple, JavaSet, set)):
                 v = [v]
             return [_FromItem(x, i) for i, x in enumerate(v)]
+        # a collect or accumulate result is one tuple of its node, updated (not replaced) when its
+        # source changes: a stable key, and a version that changes with the matched source
         if kind == "collect":
             items = []
-            for _key, _v, e2, _f in self._all(val, dict(env)):
+            sig = []
+            for key, v, e2, _f in self._all(val, dict(env)):
                 items.append(e2.get("__last__"))
-            return [_FromItem(items, 0)]
+                sig.append((key, v))
+            item = _FromItem(items, 0)
+            item.version = (tuple(sig),)
+            return [item]
         if kind == "accumulate":
-            result = self._accumulate(val, env, single=True)
+            sig = []
+            result = self._accumulate(val, env, single=True, sig=sig)
             # a null result is not propagated (PhreakAccumulateNode.propagateResult)
-            return [] if result is None else [_FromItem(result, 0)]
+            if result is None:
+                return []
+            item = _FromItem(result, 0)
+            item.version = (_freeze(result), tuple(sig))
+            return [item]
         return []
 
     def _pattern_ok(self, p: CompiledPattern, obj, env):
@@ -913,8 +924,9 @@ class RuleSession:
                         env[binding] = obj
                     env["__last__"] = obj
                     if is_source:
-                        key.append(("f", cand.id, id(obj)))
-                        vers.append(None)
+                        v = cand.version
+                        key.append(("f", cand.id, id(obj)) if v is None else ("f", cand.id))
+                        vers.append(v)
                     else:
                         key.append(cand.id)
                         vers.append(pvd.get(cand.id, 0))
@@ -992,8 +1004,12 @@ class RuleSession:
                     if ce.binding:
                         env[ce.binding] = obj
                     env["__last__"] = obj
-                    key.append(cand.id if not is_source else ("f", cand.id, id(obj)))
-                    vers.append((self._pver.get(id(ce)) or {}).get(cand.id, 0) if not is_source else None)
+                    if is_source:
+                        key.append(("f", cand.id, id(obj)) if cand.version is None else ("f", cand.id))
+                        vers.append(cand.version)
+                    else:
+                        key.append(cand.id)
+                        vers.append((self._pver.get(id(ce)) or {}).get(cand.id, 0))
                     facts.append(obj)
                     yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
                     key.pop()

@@ -340,3 +340,30 @@ rule "r4" when Person($a : name, $k : age) not Item(price == $k) then list.add($
     s.delete(s.get_fact_handle(blocker))
     s.fire_all_rules()
     assert out == ["a3", "b5", "a1"]
+
+
+def test_pattern_over_accumulate_is_updated_not_replaced():
+    """`Number() from accumulate(...)` is one AccumulateNode tuple: when its left input changes, the
+    result is propagated as an update, and the terminal node takes updates before inserts."""
+    rules = """
+declare Ctx
+    state : int
+end
+rule counted
+when
+    Ctx( state >= 1 )
+    $p : Person( )
+    $n : Number( intValue > 0 ) from accumulate( Item( price == $p.age ), count( 1 ) )
+then
+    list.add($p.getName() + "=" + $n);
+end
+"""
+    out, s, types, objs = run(rules, [("org.test.Person", ("ann", 3, "x")), ("org.test.Item", ("i", 3.0))])
+    ctx = s.insert(types.get("org.test.Ctx")(1))
+    s.fire_all_rules()
+    assert out == ["ann=1"]
+    s.insert(types.get("org.test.Person")("bob", 3, "y"))
+    ctx.obj.state = 2
+    s.update(ctx, modified=["state"])
+    s.fire_all_rules()
+    assert out == ["ann=1", "ann=1", "bob=1"]

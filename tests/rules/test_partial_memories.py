@@ -58,6 +58,22 @@ when
 then
     list.add("acc " + $b.getN() + "=" + $n);
 end
+rule with_accumulate_pattern
+when
+    Ctx( state >= 2 )
+    $b : B( k > 2 )
+    $n : Number( intValue > 0 ) from accumulate( A( k == $b.k ), count( 1 ) )
+then
+    list.add("accp " + $b.getN() + "=" + $n);
+end
+rule with_collect
+when
+    Ctx( state <= 1 )
+    $b : B( k < 4 )
+    $l : java.util.List( size > 0 ) from collect( A( k == $b.k ) )
+then
+    list.add("col " + $b.getN() + "=" + $l.size());
+end
 rule flips salience 20
 when
     $c : Ctx( state == 1 )
@@ -123,7 +139,8 @@ def test_the_rules_split_as_expected():
     heads = {name: len(st.split[0].ces) if st.split else 0 for name, st in s.states.items()}
     # head_and_join: Ctx; two_heads: Ctx and A(k == 0); float_probe: Ctx; with_accumulate: Ctx
     # (the rest starts with a plain pattern); flips: Ctx (binds $c, which only the consequence reads)
-    assert heads == {"head_and_join": 1, "two_heads": 2, "float_probe": 1, "with_accumulate": 1, "flips": 1}
+    assert heads == {"head_and_join": 1, "two_heads": 2, "float_probe": 1, "with_accumulate": 1,
+                     "with_accumulate_pattern": 1, "with_collect": 1, "flips": 1}
 
 
 @pytest.mark.parametrize("seed", range(60))
