@@ -180,6 +180,8 @@ class Kjar:
                     meta["jaxb_access"] = "field"
                 if a.endswith("Role") or a.endswith("Remotable") or a.endswith("PropertyReactive"):
                     meta.setdefault("annotations", []).append(a)
+                if a == "org.kie.api.definition.type.Role" and str(vals.get("value", "")).upper() == "EVENT":
+                    meta["role"] = "event"      # @Role(Role.Type.EVENT): its facts get EventFactHandles
             fields = [FieldDef(n, t, _default_for(t)) for n, t in info.instance_fields()]
             cls = registry.define(name, fields, superclass=sup, meta=meta)
             done[name] = cls

@@ -250,3 +250,17 @@ def test_a_modify_gives_the_handle_a_new_recency_but_not_a_new_id(q, fmt):
     assert (c[1], c[4]) == ("3", "4")
     recency = {int(h.external_form.split(":")[1]): int(h.external_form.split(":")[4]) for h in r.results["handles"]}
     assert recency == {1: 3, 2: 2, 3: 4}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_kjar_class_annotated_role_event_gets_event_handles(client, fmt):
+    """org.acme.Alarm (tests/data) carries @Role(Role.Type.EVENT): its facts get EventFactHandles (5:)."""
+    import os
+    with open(os.path.join(os.path.dirname(__file__), "..", "data", "Alarm.class"), "rb") as f:
+        alarm_class = f.read()
+    drl = "package org.acme\nrule \"alarm\" when Alarm() then end\n"
+    deploy(client, "ev", {"org/acme/rules.drl": drl, "org/acme/Alarm.class": alarm_class})
+    a = bean(client, "ev", "org.acme.Alarm", code="x")
+    r = results(client, "ev", fmt, [Command("insert", object=a, out_identifier="a")])
+    assert r.facts["a"].external_form.startswith("5:1:")
+    assert r.facts["a"].external_form.endswith(":DEFAULT:NON_TRAIT:org.acme.Alarm")
