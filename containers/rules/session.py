@@ -179,7 +179,7 @@ class Activation:
 
 class _RuleState:
     __slots__ = ("rule", "matches", "pending", "dirty", "locked", "changes", "initialized", "top", "not_pats",
-                 "split")
+                 "split", "blocks", "lazy")
 
     def __init__(self, rule):
         self.rule = rule
@@ -202,10 +202,22 @@ class _RuleState:
                             self.not_pats.add(id(ce2))
         # (head, tail) partial matches when the rule's leading patterns share no variable with the rest
         self.split = None
+        self.blocks = {}      # head key -> _Block: activations of a split rule not made yet
+        self.lazy = False
         if len(rule.branches) == 1 and not getattr(rule, "is_query", False):
             k = _split_point(rule.branches[0])
             if k:
                 self.split = (_Partial(rule.branches[0][:k]), _Partial(rule.branches[0][k:]))
+                # a dynamic salience read from the tail's own bindings: a new head's activations (one
+                # per tail match) are made when the agenda picks one, not all at once (_Block)
+                sal = rule.salience
+                names = getattr(sal, "names", None)
+                if not isinstance(sal, int) and names is not None and not rule.delay_ms \
+                        and rule.enabled is not False:
+                    tail_vars = _bound_vars(rule.branches[0][k:])
+                    head_vars = _bound_vars(rule.branches[0][:k])
+                    if not (names & head_vars) and names & tail_vars:
+                        self.lazy = True
 
     def exposed(self):
         """Patterns of a split rule whose fact other CEs of the same part read through its binding
@@ -218,12 +230,37 @@ class _RuleState:
         return out
 
 
+class _Block:
+    """The activations of a split rule for one new head match: one per key of the tail still here
+    (made into an Activation when the agenda picks it or something needs them all: _materialize).
+    They share the evaluation that created them; their data and salience are the tail's."""
+    __slots__ = ("hk", "batch", "keys", "max")
+
+    def __init__(self, hk, batch, keys):
+        self.hk = hk            # the head's partial key
+        self.batch = batch
+        self.keys = keys        # tail keys not made yet
+        self.max = None         # highest salience among them (None: to work out)
+
+
+def _bound_vars(ces):
+    out = set()
+    for kind, ce in ces:
+        if kind == "pattern":
+            if ce.binding:
+                out.add(ce.binding)
+            out.update(var for var, _ in ce.binders)
+        elif kind == "accumulate":
+            out.update(b for b, _n, _f in ce.functions if b)
+    return out
+
+
 class _Partial:
     """The matches of a list of CEs that reads no variable bound outside it, kept between evaluations
     (the memory of a join): a rule whose first patterns are independent of the rest (Manners'
     `Context(state == 1)`) joins them with this memory instead of joining the rest again each time
     they change.  Only the changes of its own patterns reach it."""
-    __slots__ = ("ces", "matches", "initialized", "pids", "top", "not_pats", "by_hid", "nots")
+    __slots__ = ("ces", "matches", "initialized", "pids", "top", "not_pats", "by_hid", "nots", "changed", "sal")
 
     def __init__(self, ces):
         self.ces = ces
@@ -236,6 +273,8 @@ class _Partial:
         # top-level nots over one indexed pattern without bindings: [pattern, probe, {probe value: keys}, keys
         # to recheck by scanning (unindexable probe values)]
         self.nots = []
+        self.changed = set()       # keys of the last update's added matches that were there before
+        self.sal = None            # a lazy rule's tail: {key: salience}
         _pattern_ids(ces, self.pids)
         for kind, ce in ces:
             if kind == "pattern" and ce.source is None:
@@ -278,6 +317,8 @@ class _Partial:
 
     def remove(self, key):
         vers, env, facts = self.matches.pop(key)
+        if self.sal is not None:
+            self.sal.pop(key, None)
         for hid in key:
             s = self.by_hid.get(hid)
             if s is not None:
@@ -299,6 +340,8 @@ class _Partial:
     def reset(self):
         self.matches = {}
         self.by_hid = {}
+        if self.sal is not None:
+            self.sal = {}
         for entry in self.nots:
             entry[2] = {}
             entry[3] = set()
@@ -622,6 +665,7 @@ class RuleSession:
         """A split rule joins everything again from now on: a change of a fact it reads through a
         binding reached none of its memories (see _RuleState.exposed)."""
         for st in self._exposed.pop(pid, ()):
+            self._materialize(st)
             st.split = None
 
     # -- working memory API ------------------------------------------------------------------------
@@ -1206,8 +1250,11 @@ class RuleSession:
                 posd[hid] = (ev, rank, ev)
                 rank += 1
         dropped = None
+        made_block = False
         if st.split is not None:
+            self._block_made = False
             found, dropped = self._factored(st)
+            made_block = self._block_made
         elif st.initialized and self._incremental(st, changes):
             found, dropped = self._delta(st, changes)
         else:
@@ -1275,7 +1322,7 @@ class RuleSession:
             pending_pop(key, None)
             if justifies:
                 self._unjustify(rule.name, key)
-        if new_acts and rule.auto_focus and rule.agenda_group not in self.focus[-1:]:
+        if (new_acts or made_block) and rule.auto_focus and rule.agenda_group not in self.focus[-1:]:
             self.set_focus(rule.agenda_group)
 
     def _newly_passing(self, ce, env):
@@ -1456,6 +1503,7 @@ class RuleSession:
                 if ch is None:
                     ch = {}
                 ch[pid] = changes[pid]
+        part.changed = set()
         if part.initialized and ch is None:
             return (), ()
         incremental = part.initialized
@@ -1476,6 +1524,8 @@ class RuleSession:
                 prev = old.get(key)
                 if prev is None or prev[0] != vers:
                     added.append((key, vers, env, facts))
+                    if prev is not None:
+                        part.changed.add(key)
             part.initialized = True
             return added, [k for k in old if k not in part.matches]
         matches = part.matches
@@ -1533,15 +1583,18 @@ class RuleSession:
                 restrict[id(ce)] = ("only", live)
                 for key, vers, env, facts in self._all(part.ces, dict(self.globals), restrict):
                     part.add(key, vers, env, facts)
-                    if old.pop(key, None) != vers:
+                    prev = old.pop(key, None)
+                    if prev != vers:
                         added.append((key, vers, env, facts))
+                        if prev is not None:
+                            part.changed.add(key)
                 before[id(ce)] = ("exclude", live)
         return added, list(old)
 
     def _factored(self, st):
         """found and dropped matches (as _delta gives them) of a rule split into a head and a tail
         partial memory: the changed head matches with every tail match, the changed tail matches
-        with every other head match."""
+        with every other head match.  A lazy rule's new head gets a _Block instead of its matches."""
         head, tail = st.split
         changes = self._cur_changes
         h_add, h_rem = self._update_partial(head, changes)
@@ -1554,16 +1607,49 @@ class RuleSession:
                 hk = (0,) + hk
                 extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, (tv, te, tf) in tmatches.items()])
             return found, None
+        blocks = st.blocks
+        if blocks:
+            for hk in h_rem:
+                blocks.pop(hk, None)
+            if t_rem:
+                for hk, b in list(blocks.items()):
+                    b.keys.difference_update(t_rem)
+                    b.max = None
+                    if not b.keys:
+                        del blocks[hk]
+            if t_add:
+                for b in blocks.values():
+                    b.max = None
         for hk, hv, he, hf in h_add:
+            block = blocks.get(hk)
+            if block is None and st.lazy and not st.locked and hk not in head.changed and tmatches:
+                # a new head: its activations are the tail's matches, made when picked
+                blocks[hk] = _Block(hk, self._evalno, set(tmatches))
+                self._block_made = True
+                continue
             hk = (0,) + hk
-            extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, (tv, te, tf) in tmatches.items()])
+            if block is None:
+                extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, (tv, te, tf) in tmatches.items()])
+            else:
+                # a changed head: what the block holds is new in this evaluation too
+                block.batch = self._evalno
+                keys = block.keys
+                extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, (tv, te, tf) in tmatches.items()
+                        if tk not in keys])
         if t_add:
             fresh = {a[0] for a in h_add}
             for hk, (hv, he, hf) in head.matches.items():
                 if hk in fresh:
                     continue
+                block = blocks.get(hk) if blocks else None
                 hk = (0,) + hk
-                extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, tv, te, tf in t_add])
+                if block is None:
+                    extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, tv, te, tf in t_add])
+                else:
+                    # a tail match of the block that changed stays in it (its data is read from the tail)
+                    keys = block.keys
+                    extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, tv, te, tf in t_add
+                            if tk not in keys])
         dropped = []
         have = st.matches
         if h_rem:
@@ -1578,6 +1664,59 @@ class RuleSession:
                 dropped.extend([k for k in [hk + tk for tk in t_rem] if k in have])
         return found, dropped
 
+    _block_made = False
+
+    def _block_salience(self, st, tk):
+        tail = st.split[1]
+        sal = tail.sal
+        if sal is None:
+            sal = tail.sal = {}
+        v = sal.get(tk)
+        if v is None:
+            te = tail.matches[tk][1]
+            fn = self._salience_fns.get(id(st.rule))
+            if fn is None:
+                fn = self._salience_fns[id(st.rule)] = _fast_getter_fn(st.rule.salience)
+            try:
+                v = int(fn(te))
+            except Exception:  # noqa: BLE001
+                v = self._salience(st.rule, te)
+            sal[tk] = v
+        return v
+
+    def _block_max(self, st, block):
+        if block.max is None:
+            bs = self._block_salience
+            block.max = max(bs(st, tk) for tk in block.keys)
+        return block.max
+
+    def _make_activation(self, st, block, tk):
+        """Turn one of a block's activations into a real match and Activation."""
+        head, tail = st.split
+        hv, he, hf = head.matches[block.hk]
+        tv, te, tf = tail.matches[tk]
+        key = (0,) + block.hk + tk
+        env = {**he, **te}
+        facts = hf + tf
+        st.matches[key] = [env, hv + tv, False, facts]
+        st.pending[key] = Activation(st.rule, key, env, self._block_salience(st, tk), next(self._seq), facts, 0.0,
+                                     block.batch)
+        block.keys.discard(tk)
+        block.max = None
+        if not block.keys:
+            del st.blocks[block.hk]
+        return key
+
+    def _materialize(self, st):
+        """Make every activation still held in a block (before anything that reads them all)."""
+        if not st.blocks:
+            return
+        tmatches = st.split[1].matches
+        for block in list(st.blocks.values()):
+            for tk in [tk for tk in tmatches if tk in block.keys]:
+                self._make_activation(st, block, tk)
+        st.blocks.clear()
+
     def _first_key(self, st):
         """The next activation of a rule: in order, or the highest salience for dynamic salience
         (ties: the earlier evaluation, then the order the network staged them in)."""
@@ -1586,6 +1725,8 @@ class RuleSession:
             return next(k for k, a in st.pending.items() if a.due <= now)
         if isinstance(st.rule.salience, int):
             return next(iter(st.pending))
+        if st.blocks:
+            return self._first_key_blocks(st)
         best = None
         ties = None
         for k, a in st.pending.items():
@@ -1604,6 +1745,34 @@ class RuleSession:
             return ties[0].key
         cache = {}
         return min(ties, key=lambda a: self._order_key(st.rule, a.key, cache)).key
+
+    def _first_key_blocks(self, st):
+        """_first_key of a rule holding blocks: the same choice over its activations and the ones
+        its blocks hold (those share their block's evaluation), making the chosen one."""
+        top = None
+        for a in st.pending.values():
+            if top is None or a.salience > top:
+                top = a.salience
+        for b in st.blocks.values():
+            m = self._block_max(st, b)
+            if top is None or m > top:
+                top = m
+        cands = [(a.batch, a.key, None, None) for a in st.pending.values() if a.salience == top]
+        bs = self._block_salience
+        for b in st.blocks.values():
+            if b.max == top:
+                cands.extend((b.batch, (0,) + b.hk + tk, b, tk) for tk in b.keys if bs(st, tk) == top)
+        if len(cands) > 1:
+            first = min(c[0] for c in cands)
+            cands = [c for c in cands if c[0] == first]
+        if len(cands) > 1:
+            cache = {}
+            best = min(cands, key=lambda c: self._order_key(st.rule, c[1], cache))
+        else:
+            best = cands[0]
+        if best[2] is not None:
+            return self._make_activation(st, best[2], best[3])
+        return best[1]
 
     def _modified_by_self(self, rule, facts):
         for f in facts:
@@ -1665,9 +1834,15 @@ class RuleSession:
     def _priority(self, st):
         if st.pending:
             sal = max(a.salience for a in st.pending.values())
-        else:
+        elif not st.blocks:
             s = st.rule.salience
             sal = s if isinstance(s, int) else 0
+        else:
+            sal = None
+        for b in st.blocks.values():
+            m = self._block_max(st, b)
+            if sal is None or m > sal:
+                sal = m
         return (sal, -st.rule.load_order)
 
     def _candidates_in_focus(self, exclude=None):
@@ -1694,7 +1869,7 @@ class RuleSession:
 
     def _fireable(self, st):
         """Pending activations that may fire now (timers due, rule effective)."""
-        if not st.pending:
+        if not st.pending and not st.blocks:
             return False
         rule = st.rule
         if rule.effective is not None or rule.expires is not None:
@@ -1853,6 +2028,7 @@ class RuleSession:
         """Cancel every activation; the focus stack is kept (DefaultAgenda.clearAndCancel)."""
         for st in self._order:
             self._evaluate_if_dirty(st)
+            self._materialize(st)
             st.pending.clear()
 
     def _evaluate_if_dirty(self, st):
@@ -1863,6 +2039,7 @@ class RuleSession:
         for st in self._order:
             if st.rule.agenda_group == group:
                 self._evaluate_if_dirty(st)
+                self._materialize(st)
                 st.pending.clear()
 
     clear_ruleflow_group = clear_agenda_group
@@ -1871,6 +2048,7 @@ class RuleSession:
         for st in self._order:
             if st.rule.activation_group == group:
                 self._evaluate_if_dirty(st)
+                self._materialize(st)
                 st.pending.clear()
 
     # -- queries -------------------------------------------------------------------------------------
@@ -1957,6 +2135,8 @@ class RuleSession:
         already fired: refraction), the focus stack and the truth-maintenance justifications."""
         peek = next(self._ids)
         self._ids = itertools.count(peek)
+        for st in self._order:
+            self._materialize(st)
         pindex = {id(p): i for i, p in enumerate(self._all_patterns)}
         return {
             # where each fact sits in the node memories (orders matches of later evaluations)

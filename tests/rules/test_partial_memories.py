@@ -74,6 +74,29 @@ when
 then
     list.add("col " + $b.getN() + "=" + $l.size());
 end
+rule lazy_group salience ( $b.getK() ) activation-group "g"
+when
+    Ctx( state == 3 )
+    $b : B( )
+then
+    list.add("lg " + $b.getN() + $b.getK());
+end
+rule other_group salience 1 activation-group "g"
+when
+    Ctx( state == 3 )
+    A( k == 7 )
+then
+    list.add("og");
+end
+rule bump salience ( $a.getK() * 2 )
+when
+    Ctx( state == 0 )
+    $a : A( k < 3 )
+    $b : B( k == $a.k )
+then
+    list.add("bump " + $a.getN() + $a.getK() + $b.getN());
+    modify( $a ) { setK( $a.getK() + 1 ) }
+end
 rule flips salience 20
 when
     $c : Ctx( state == 1 )
@@ -140,7 +163,10 @@ def test_the_rules_split_as_expected():
     # head_and_join: Ctx; two_heads: Ctx and A(k == 0); float_probe: Ctx; with_accumulate: Ctx
     # (the rest starts with a plain pattern); flips: Ctx (binds $c, which only the consequence reads)
     assert heads == {"head_and_join": 1, "two_heads": 2, "float_probe": 1, "with_accumulate": 1,
-                     "with_accumulate_pattern": 1, "with_collect": 1, "flips": 1}
+                     "with_accumulate_pattern": 1, "with_collect": 1, "lazy_group": 1, "other_group": 1,
+                     "bump": 1, "flips": 1}
+    # a dynamic salience read from the tail's bindings: a new head's activations are made when picked
+    assert {name for name, st in s.states.items() if st.lazy} == {"head_and_join", "lazy_group", "bump"}
 
 
 @pytest.mark.parametrize("seed", range(60))
