@@ -226,20 +226,25 @@ class _RuleState:
         out = set()
         for part in self.split or ():
             read = _names_read(part.ces) or set()
+            if self.lazy and part is self.split[1]:
+                # a lazy rule's salience, worked out when the tail match is made
+                read = read | self.rule.salience.names
             _bound_patterns(part.ces, read, out)
         return out
 
 
 class _Block:
-    """The activations of a split rule for one new head match: one per key of the tail still here
-    (made into an Activation when the agenda picks it or something needs them all: _materialize).
-    They share the evaluation that created them; their data and salience are the tail's."""
-    __slots__ = ("hk", "batch", "keys", "max")
+    """The activations of a split rule for one new head match: one per key the tail had then and
+    still has (made into an Activation when the agenda picks it or something needs them all:
+    _materialize).  They share the evaluation that created them; their data and salience are the
+    tail's.  Held keys are the tail's keys not in `out`, so making a block costs nothing per key."""
+    __slots__ = ("hk", "batch", "out", "n", "max")
 
-    def __init__(self, hk, batch, keys):
+    def __init__(self, hk, batch, n):
         self.hk = hk            # the head's partial key
         self.batch = batch
-        self.keys = keys        # tail keys not made yet
+        self.out = set()        # tail keys it does not hold: made, removed, or come after it
+        self.n = n              # how many it holds
         self.max = None         # highest salience among them (None: to work out)
 
 
@@ -260,7 +265,8 @@ class _Partial:
     (the memory of a join): a rule whose first patterns are independent of the rest (Manners'
     `Context(state == 1)`) joins them with this memory instead of joining the rest again each time
     they change.  Only the changes of its own patterns reach it."""
-    __slots__ = ("ces", "matches", "initialized", "pids", "top", "not_pats", "by_hid", "nots", "changed", "sal")
+    __slots__ = ("ces", "matches", "initialized", "pids", "top", "not_pats", "by_hid", "nots", "changed", "sal",
+                 "by_sal", "salfn")
 
     def __init__(self, ces):
         self.ces = ces
@@ -274,7 +280,9 @@ class _Partial:
         # to recheck by scanning (unindexable probe values)]
         self.nots = []
         self.changed = set()       # keys of the last update's added matches that were there before
-        self.sal = None            # a lazy rule's tail: {key: salience}
+        self.sal = None            # a lazy rule's tail: {key: salience}, {salience: {key: None}}
+        self.by_sal = None
+        self.salfn = None          # and the function giving a match's salience from its bindings
         _pattern_ids(ces, self.pids)
         for kind, ce in ces:
             if kind == "pattern" and ce.source is None:
@@ -290,6 +298,13 @@ class _Partial:
 
     def add(self, key, vers, env, facts):
         self.matches[key] = (vers, env, facts)
+        if self.salfn is not None:
+            v = self.sal[key] = self.salfn(env)
+            b = self.by_sal.get(v)
+            if b is None:
+                self.by_sal[v] = {key: None}
+            else:
+                b[key] = None
         i = 0
         for kind, ce in self.ces:
             if kind == "pattern" or kind == "accumulate":
@@ -317,8 +332,12 @@ class _Partial:
 
     def remove(self, key):
         vers, env, facts = self.matches.pop(key)
-        if self.sal is not None:
-            self.sal.pop(key, None)
+        if self.salfn is not None:
+            v = self.sal.pop(key)
+            b = self.by_sal[v]
+            del b[key]
+            if not b:
+                del self.by_sal[v]
         for hid in key:
             s = self.by_hid.get(hid)
             if s is not None:
@@ -340,8 +359,9 @@ class _Partial:
     def reset(self):
         self.matches = {}
         self.by_hid = {}
-        if self.sal is not None:
+        if self.salfn is not None:
             self.sal = {}
+            self.by_sal = {}
         for entry in self.nots:
             entry[2] = {}
             entry[3] = set()
@@ -558,6 +578,11 @@ class RuleSession:
         for r in kbase.rules + list(kbase.queries.values()):
             for branch in r.branches:
                 self._collect_patterns(branch, r)
+        for st in self._order:
+            if st.lazy:
+                tail = st.split[1]
+                tail.sal, tail.by_sal = {}, {}
+                tail.salfn = self._salience_of(st.rule)
         self._exposed: dict[int, list] = {}      # id(pattern) -> split rule states reading its fact elsewhere
         for st in self._order:
             for pid in st.exposed():
@@ -1603,7 +1628,12 @@ class RuleSession:
         tmatches = tail.matches
         extend = found.extend
         if not st.initialized:
+            lazy = st.lazy and not st.locked and tmatches
             for hk, (hv, he, hf) in head.matches.items():
+                if lazy:
+                    st.blocks[hk] = _Block(hk, self._evalno, len(tmatches))
+                    self._block_made = True
+                    continue
                 hk = (0,) + hk
                 extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, (tv, te, tf) in tmatches.items()])
             return found, None
@@ -1613,29 +1643,36 @@ class RuleSession:
                 blocks.pop(hk, None)
             if t_rem:
                 for hk, b in list(blocks.items()):
-                    b.keys.difference_update(t_rem)
+                    out = b.out
+                    for tk in t_rem:
+                        if tk not in out:
+                            out.add(tk)
+                            b.n -= 1
                     b.max = None
-                    if not b.keys:
+                    if not b.n:
                         del blocks[hk]
             if t_add:
+                # a tail match new since a block was made is not held by it (a changed one stays)
+                new = [a[0] for a in t_add if a[0] not in tail.changed]
                 for b in blocks.values():
+                    b.out.update(new)
                     b.max = None
         for hk, hv, he, hf in h_add:
             block = blocks.get(hk)
             if block is None and st.lazy and not st.locked and hk not in head.changed and tmatches:
                 # a new head: its activations are the tail's matches, made when picked
-                blocks[hk] = _Block(hk, self._evalno, set(tmatches))
+                blocks[hk] = _Block(hk, self._evalno, len(tmatches))
                 self._block_made = True
                 continue
             hk = (0,) + hk
             if block is None:
                 extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, (tv, te, tf) in tmatches.items()])
             else:
-                # a changed head: what the block holds is new in this evaluation too
-                block.batch = self._evalno
-                keys = block.keys
+                # a changed head: what the block holds stays where it was on the agenda (as a
+                # pending activation whose match is updated does)
+                out = block.out
                 extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, (tv, te, tf) in tmatches.items()
-                        if tk not in keys])
+                        if tk in out])
         if t_add:
             fresh = {a[0] for a in h_add}
             for hk, (hv, he, hf) in head.matches.items():
@@ -1647,12 +1684,17 @@ class RuleSession:
                     extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, tv, te, tf in t_add])
                 else:
                     # a tail match of the block that changed stays in it (its data is read from the tail)
-                    keys = block.keys
+                    out = block.out
                     extend([(hk + tk, hv + tv, {**he, **te}, hf + tf) for tk, tv, te, tf in t_add
-                            if tk not in keys])
+                            if tk in out])
         dropped = []
         have = st.matches
-        if h_rem:
+        if h_rem and len(have) < len(tmatches) * len(h_rem):
+            # few matches made (the rest were held by blocks): look them up by their head
+            gone = {(0,) + hk for hk in h_rem}
+            n = len(next(iter(gone)))
+            dropped.extend([k for k in have if k[:n] in gone])
+        elif h_rem:
             tkeys = list(tmatches)
             tkeys.extend(t_rem)
             for hk in h_rem:
@@ -1666,28 +1708,27 @@ class RuleSession:
 
     _block_made = False
 
-    def _block_salience(self, st, tk):
-        tail = st.split[1]
-        sal = tail.sal
-        if sal is None:
-            sal = tail.sal = {}
-        v = sal.get(tk)
-        if v is None:
-            te = tail.matches[tk][1]
-            fn = self._salience_fns.get(id(st.rule))
-            if fn is None:
-                fn = self._salience_fns[id(st.rule)] = _fast_getter_fn(st.rule.salience)
+    def _salience_of(self, rule):
+        """A function giving a match's dynamic salience from its bindings."""
+        fn = self._salience_fns.get(id(rule))
+        if fn is None:
+            fn = self._salience_fns[id(rule)] = _fast_getter_fn(rule.salience)
+
+        def salience(env):
             try:
-                v = int(fn(te))
+                return int(fn(env))
             except Exception:  # noqa: BLE001
-                v = self._salience(st.rule, te)
-            sal[tk] = v
-        return v
+                return self._salience(rule, env)
+        return salience
 
     def _block_max(self, st, block):
         if block.max is None:
-            bs = self._block_salience
-            block.max = max(bs(st, tk) for tk in block.keys)
+            by_sal = st.split[1].by_sal
+            out = block.out
+            for v in sorted(by_sal, reverse=True):
+                if not out or any(k not in out for k in by_sal[v]):
+                    block.max = v
+                    break
         return block.max
 
     def _make_activation(self, st, block, tk):
@@ -1699,11 +1740,11 @@ class RuleSession:
         env = {**he, **te}
         facts = hf + tf
         st.matches[key] = [env, hv + tv, False, facts]
-        st.pending[key] = Activation(st.rule, key, env, self._block_salience(st, tk), next(self._seq), facts, 0.0,
-                                     block.batch)
-        block.keys.discard(tk)
+        st.pending[key] = Activation(st.rule, key, env, tail.sal[tk], next(self._seq), facts, 0.0, block.batch)
+        block.out.add(tk)
+        block.n -= 1
         block.max = None
-        if not block.keys:
+        if not block.n:
             del st.blocks[block.hk]
         return key
 
@@ -1713,7 +1754,8 @@ class RuleSession:
             return
         tmatches = st.split[1].matches
         for block in list(st.blocks.values()):
-            for tk in [tk for tk in tmatches if tk in block.keys]:
+            out = block.out
+            for tk in [tk for tk in tmatches if tk not in out]:
                 self._make_activation(st, block, tk)
         st.blocks.clear()
 
@@ -1758,10 +1800,10 @@ class RuleSession:
             if top is None or m > top:
                 top = m
         cands = [(a.batch, a.key, None, None) for a in st.pending.values() if a.salience == top]
-        bs = self._block_salience
         for b in st.blocks.values():
             if b.max == top:
-                cands.extend((b.batch, (0,) + b.hk + tk, b, tk) for tk in b.keys if bs(st, tk) == top)
+                out = b.out
+                cands.extend((b.batch, (0,) + b.hk + tk, b, tk) for tk in st.split[1].by_sal[top] if tk not in out)
         if len(cands) > 1:
             first = min(c[0] for c in cands)
             cands = [c for c in cands if c[0] == first]
@@ -2207,6 +2249,7 @@ class RuleSession:
                         fresh.add(hid)
                 st.changes = changes
             s._evaluate(st)
+            s._materialize(st)      # the saved activations are matched by key below
             if later:
                 for pid, per in later.items():
                     for hid, p in per.items():

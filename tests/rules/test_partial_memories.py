@@ -107,13 +107,19 @@ end
 """
 
 
+def _unsplit(session):
+    """Every rule joins everything again on each evaluation (what a split rule must match)."""
+    for st in session.states.values():
+        session._materialize(st)     # a restored session may already hold blocks
+        st.split = None
+
+
 def _run(seed, split):
     types = TypeRegistry()
     kb = build_kbase([("t.drl", DRL)], types)
     s = kb.new_session()
     if not split:
-        for st in s.states.values():
-            st.split = None
+        _unsplit(s)
     out = []
     s.set_global("list", out)
     rnd = random.Random(seed)
@@ -145,8 +151,7 @@ def _run(seed, split):
             # a stateful session saved and restored between calls
             s2 = session_mod.RuleSession.restore(kb, s.snapshot())
             if not split:
-                for st in s2.states.values():
-                    st.split = None
+                _unsplit(s2)
             s2.set_global("list", out)
             ids = {h.id for h in handles}
             handles = [s2.facts[i] for i in ids if i in s2.facts]
@@ -193,3 +198,62 @@ def test_head_leaving_and_coming_back_refires_every_match():
     s.update(ctx, modified=["state"])
     s.fire_all_rules(agenda_filter=lambda name: name == "head_and_join")
     assert sorted(out[1:]) == ["hj ab", "hj ac"]
+
+
+
+def _lazy_session(split):
+    types = TypeRegistry()
+    kb = build_kbase([("t.drl", DRL)], types)
+    s = kb.new_session()
+    if not split:
+        _unsplit(s)
+    out = []
+    s.set_global("list", out)
+    A, B, Ctx = types.get("org.test.A"), types.get("org.test.B"), types.get("org.test.Ctx")
+    for k in range(8):
+        s.insert(A("a%d" % k, k, 0.5))
+    for i in range(30):
+        s.insert(B("b%d" % i, i % 8, 0.5))
+    return s, out, s.insert(Ctx(1))
+
+
+def test_lazy_rule_makes_only_the_activations_it_picks():
+    only = lambda name: name == "head_and_join"  # noqa: E731
+    runs = []
+    for split in (True, False):
+        s, out, ctx = _lazy_session(split)
+        st = s.states["head_and_join"]
+        # the highest salience (k == 7) first, then as the network staged them (one batch of
+        # inserts: newest first)
+        assert s.fire_all_rules(2, agenda_filter=only) == 2
+        if split:
+            # the other 28 are held by the head's block, not made
+            assert len(st.matches) == 2 and [b.n for b in st.blocks.values()] == [28]
+        # the head goes: what the block held goes with it, without being made
+        ctx.obj.state = 0
+        s.update(ctx, modified=["state"])
+        assert s.fire_all_rules(agenda_filter=only) == 0
+        assert not st.blocks and not st.pending
+        ctx.obj.state = 1
+        s.update(ctx, modified=["state"])
+        assert s.fire_all_rules(agenda_filter=only) == 30
+        runs.append(out)
+    assert runs[0] == runs[1]
+    assert runs[0][:2] == runs[0][2:4] == ["hj a7b23", "hj a7b15"]
+    assert runs[0][4:6] == ["hj a7b7", "hj a6b22"]
+
+
+def test_an_activation_group_clears_what_blocks_hold():
+    types = TypeRegistry()
+    kb = build_kbase([("t.drl", DRL)], types)
+    s = kb.new_session()
+    out = []
+    s.set_global("list", out)
+    B, Ctx = types.get("org.test.B"), types.get("org.test.Ctx")
+    for i in range(10):
+        s.insert(B("b%d" % i, i % 8, 0.5))
+    s.insert(Ctx(3))
+    st = s.states["lazy_group"]
+    assert s.fire_all_rules(agenda_filter=lambda name: name == "lazy_group") == 1
+    assert out == ["lg b77"]
+    assert not st.blocks and not st.pending
