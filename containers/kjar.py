@@ -178,7 +178,8 @@ class Kjar:
                     meta["xstream_alias"] = vals["value"]
                 if a.endswith("XmlAccessorType") and str(vals.get("value", "")).endswith("FIELD"):
                     meta["jaxb_access"] = "field"
-                if a.endswith("Role") or a.endswith("Remotable") or a.endswith("PropertyReactive"):
+                if a.endswith("Role") or a.endswith("Remotable") or a.endswith("PropertyReactive") \
+                        or a.endswith("ClassReactive"):
                     meta.setdefault("annotations", []).append(a)
                 if a == "org.kie.api.definition.type.Role" and str(vals.get("value", "")).upper() == "EVENT":
                     meta["role"] = "event"      # @Role(Role.Type.EVENT): its facts get EventFactHandles

@@ -137,6 +137,24 @@ class KieBase:
         return [r.name for r in self.rules]
 
 
+class _EveryProperty(frozenset):
+    """The properties a class-reactive pattern (or `@watch(*)`) reads: every modify reaches it."""
+
+    def __and__(self, other):
+        return frozenset(("*",))
+
+    __rand__ = __and__
+
+
+EVERY_PROPERTY = _EveryProperty()
+
+
+def _class_reactive(cls):
+    """A type that opted out of property reactivity (DRL `@classReactive`, Java @ClassReactive)."""
+    meta = getattr(cls, "_meta", None) or {}
+    return "classReactive" in meta or any(a.endswith(".ClassReactive") for a in meta.get("annotations", ()))
+
+
 def _split_dnf(ce):
     """Expand `or` into branches (Drools compiles one sub-rule per branch)."""
     if isinstance(ce, Or):
@@ -224,10 +242,14 @@ class _Builder:
                 pos = ann.get("position")
                 fields.append(FieldDef(fname, ftype, dv, key="key" in ann,
                                        position=int(pos) if pos not in (None, "") else None))
-            if not any(f.position is not None for f in fields):
-                for i, f in enumerate(fields):
-                    f.position = i
             sup = self.kb.types.get(self.resolve(d.superclass, pkg)) if d.superclass else None
+            if not any(f.position is not None for f in fields):
+                # a subtype's own fields come after the inherited ones (its constructor takes the
+                # supertype's fields first)
+                inherited = [f for f in sup._fields if f.name not in {g.name for g in fields}] if sup else []
+                base = 1 + max((f.position for f in inherited if f.position is not None), default=-1)
+                for i, f in enumerate(fields):
+                    f.position = base + i
             meta = {"declared": True, "jaxb_access": "field", **d.annotations}
             self.kb.types.define(full, fields, superclass=sup, meta=meta)
             pkg.imports.setdefault(d.name.rsplit(".", 1)[-1], full)
@@ -355,7 +377,21 @@ class _Builder:
             reads |= set(c.this_properties)
         if index:
             reads |= set(index[0])
-        cp.reads = frozenset(reads)
+        if cls is not None and _class_reactive(cls):
+            reads = EVERY_PROPERTY
+        for w in p.watch:
+            if w == "*":
+                reads = EVERY_PROPERTY
+            elif w == "!*":
+                reads = set()
+            elif reads is EVERY_PROPERTY:
+                if w.startswith("!"):
+                    self.err(p.src, f"@watch({w}) after * is not supported")
+            elif w.startswith("!"):
+                reads.discard(w[1:].strip())
+            else:
+                reads.add(w)
+        cp.reads = reads if reads is EVERY_PROPERTY else frozenset(reads)
         return cp
 
     def accumulate(self, acc: Accumulate, pkg, known, rule_types, dialect):
@@ -406,10 +442,19 @@ class _Builder:
         for ce in items:
             if isinstance(ce, Pattern):
                 out.append(("pattern", self.pattern(ce, pkg, known, rule_types, dialect)))
-            elif isinstance(ce, Not):
-                out.append(("not", self.ces(_flat(ce.ce), pkg, set(known), rule_types, dialect)))
-            elif isinstance(ce, Exists):
-                out.append(("exists", self.ces(_flat(ce.ce), pkg, set(known), rule_types, dialect)))
+            elif isinstance(ce, (Not, Exists)):
+                # an `or` inside moves up as Drools' LogicTransformer moves it: not(a or b) is
+                # not(a) and not(b); exists(a or b) is not(not(a) and not(b))
+                alts = _split_dnf(ce.ce)
+                kind = "not" if isinstance(ce, Not) else "exists"
+                if len(alts) == 1:
+                    out.append((kind, self.ces(_flat(ce.ce), pkg, set(known), rule_types, dialect)))
+                else:
+                    nots = [("not", self.ces(alt, pkg, set(known), rule_types, dialect)) for alt in alts]
+                    if kind == "not":
+                        out.extend(nots)
+                    else:
+                        out.append(("not", nots))
             elif isinstance(ce, Eval):
                 c = self.expr(ce.expr, known, constraint=False, dialect=dialect)
                 if c is not None:
@@ -427,7 +472,7 @@ class _Builder:
             elif isinstance(ce, And):
                 out.extend(self.ces(ce.items, pkg, known, rule_types, dialect))
             elif isinstance(ce, Or):
-                self.err(None, "'or' inside not/exists is not supported")
+                self.err(None, "'or' inside forall or accumulate is not supported")
             else:
                 self.err(None, f"unsupported conditional element {ce!r}")
         return out

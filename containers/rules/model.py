@@ -36,6 +36,7 @@ class Pattern:
         self.source = source              # None | ("from", Src) | ("collect", CE) | ("accumulate", Accumulate)
         self.entry_point = entry_point
         self.src = src
+        self.watch = []                   # @watch(...) items: "name", "!name", "*", "!*"
         # filled by the compiler
         self.java_type = None
         self.alpha = []

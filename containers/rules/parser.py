@@ -551,6 +551,16 @@ class DrlParser:
                 self.classify(pat, part)
         else:
             self.error(f"expected '(' after pattern type {type_name}")
+        while self.tok.is_op("@"):
+            # pattern annotations: @watch(p, !q, *, !*) changes the properties it reacts to
+            self.next()
+            name = self.expect_id().value
+            if not self.tok.is_op("("):
+                self.error(f"expected '(' after @{name}")
+            first, close = self.skip_balanced("(", ")")
+            if name == "watch":
+                text = self.text[self.offset(first):self.offset(close)]
+                pat.watch = [w.strip() for w in text.split(",") if w.strip()]
         if self.tok.is_id("over"):
             self.error("sliding windows (over window:...) are not supported")
         if self.tok.is_id("from"):

@@ -533,6 +533,9 @@ class _Drools:
     def setFocus(self, g):
         self._s.set_focus(g)
 
+    def getEntryPoint(self, name):
+        return self._s.getEntryPoint(name)
+
     def getFactHandle(self, o):
         return self._s.get_fact_handle(o)
 
@@ -2290,6 +2293,48 @@ class RuleSession:
 
     def getFactCount(self):
         return Long(len(self.facts))
+
+    def getEntryPoint(self, name):
+        return _EntryPoint(self, str(name))
+
+    def getEntryPointId(self):
+        return "DEFAULT"
+
+    def getFactHandle(self, obj):
+        return self.get_fact_handle(obj)
+
+
+class _EntryPoint:
+    """kcontext.getKieRuntime().getEntryPoint(name) / drools.getEntryPoint(name) in consequences."""
+
+    def __init__(self, session, name):
+        self._s = session
+        self._name = name
+
+    def getEntryPointId(self):
+        return self._name
+
+    def insert(self, obj):
+        return self._s.insert(obj, self._name)
+
+    def update(self, handle, obj=None):
+        h = self._s._handle(handle)
+        return self._s.update(h, obj)
+
+    def delete(self, handle):
+        self._s.delete(self._s._handle(handle))
+
+    retract = delete
+
+    def getObjects(self):
+        return [h.obj for h in self._s.get_fact_handles() if h.entry_point == self._name]
+
+    def getFactHandle(self, obj):
+        h = self._s.get_fact_handle(obj)
+        return h if h is not None and h.entry_point == self._name else None
+
+    def getFactCount(self):
+        return Long(len(self.getObjects()))
 
 
 
