@@ -1,0 +1,116 @@
+"""DRL forms users write beyond the basics: `or` under not/exists, @watch, @classReactive, entry
+points from consequences, declared subtypes."""
+from containers.rules import build_kbase
+from containers.values import TypeRegistry
+
+HEADER = """package org.test
+global java.util.List list
+declare P
+    name : String
+    age : int
+end
+"""
+
+
+def run(rules, facts=(), header=HEADER):
+    types = TypeRegistry()
+    kb = build_kbase([("t.drl", header + rules)], types)
+    s = kb.new_session()
+    out = []
+    s.set_global("list", out)
+    for name, age in facts:
+        s.insert(types.get("org.test.P")(name, age))
+    fired = s.fire_all_rules()
+    return out, fired, s
+
+
+OR_UNDER = """
+rule none when not (P(age == 1) or P(age == 2)) then list.add("none"); end
+rule some when exists (P(age == 1) or P(age == 5)) then list.add("some"); end
+rule top when
+    $p : P()
+    not (P(age > $p.age) or (P(name == $p.name, $a : age) and P(this != $p, name == $p.name, age == $a)))
+then
+    list.add("top " + $p.getName());
+end
+"""
+
+
+def test_not_over_or_is_a_not_per_branch():
+    assert run(OR_UNDER)[0] == ["none"]
+    assert run(OR_UNDER, [("x", 3), ("x", 3)])[0] == ["none"]          # same name: no top
+    assert run(OR_UNDER, [("x", 2)])[0] == ["top x"]                    # P(age == 2) exists
+
+
+def test_exists_over_or_fires_once():
+    # exists(a or b) is not(not(a) and not(b)): one firing even when both branches hold
+    out, fired, _ = run(OR_UNDER, [("x", 1), ("y", 5)])
+    assert out == ["some", "top y"] and fired == 2
+    assert run(OR_UNDER, [("x", 5)])[0] == ["none", "some", "top x"]
+
+
+MODIFY_AGE = """
+rule bump when $p : P(age < 3) then modify($p) { setAge($p.getAge() + 1) } end
+"""
+
+
+def test_watch_adds_and_removes_properties():
+    # a pattern reads `age`: every bump re-activates it
+    out, *_ = run("""
+rule a when $p : P(age > 0) @watch(name) then list.add("a " + $p.getAge()); end
+""" + MODIFY_AGE, [("x", 1)])
+    assert out == ["a 1", "a 2", "a 3"]
+    # @watch(!age): the bumps no longer reach it
+    out, *_ = run("""
+rule a when $p : P(age > 0) @watch(!age) then list.add("a " + $p.getAge()); end
+""" + MODIFY_AGE, [("x", 1)])
+    assert out == ["a 1"]
+    # no constraint reads anything: only the watched name brings it back
+    out, *_ = run("""
+rule a when $p : P() @watch(name) then list.add("a " + $p.getName()); end
+rule rename when $p : P(age < 2) then modify($p) { setName($p.getName() + "!"), setAge(5) } end
+rule older when $p : P(age == 5) then modify($p) { setAge(6) } end
+""", [("x", 1)])
+    assert out == ["a x", "a x!"]
+
+
+def test_watch_star_and_class_reactive_types_react_to_every_modify():
+    out, *_ = run("""
+rule a when $p : P() @watch(*) then list.add("a " + $p.getAge()); end
+""" + MODIFY_AGE, [("x", 1)])
+    assert out == ["a 1", "a 2", "a 3"]
+    out, *_ = run("""
+rule a when $p : P() then list.add("a " + $p.getAge()); end
+""" + MODIFY_AGE, [("x", 1)], header=HEADER.replace("declare P", "declare P @classReactive"))
+    assert out == ["a 1", "a 2", "a 3"]
+    # property reactive by default: an unconstrained pattern ignores the bumps
+    out, *_ = run("""
+rule a when $p : P() then list.add("a " + $p.getAge()); end
+""" + MODIFY_AGE, [("x", 1)])
+    assert out == ["a 1"]
+
+
+def test_consequence_inserts_into_a_named_entry_point():
+    out, _, s = run("""
+rule a when $p : P(age < 5) then
+    drools.getEntryPoint("late").insert(new P($p.getName() + "+", 9));
+    kcontext.getKieRuntime().getEntryPoint("late").insert(new P($p.getName() + "++", 9));
+end
+rule b when $p : P(age == 9) from entry-point "late" then list.add("late " + $p.getName()); end
+rule c when $p : P(age == 9) then list.add("default " + $p.getName()); end
+""", [("x", 1)])
+    assert out == ["late x++", "late x+"]
+    assert sorted(h.entry_point for h in s.get_fact_handles()) == ["DEFAULT", "late", "late"]
+
+
+def test_declared_subtype_takes_inherited_fields_first():
+    out, *_ = run("""
+declare Q extends P
+    extra : String
+end
+rule mk salience 10 when not Q() then insert(new Q("q", 5, "e")); end
+rule q when $q : Q(age > 1) then list.add($q.getName() + $q.getExtra() + $q.getAge()); end
+rule p when $p : P() then list.add("p " + $p.getName()); end
+""", [("x", 1)])
+    assert out[0] == "qe5"
+    assert sorted(out[1:]) == ["p q", "p x"]
