@@ -156,7 +156,7 @@ class Kjar:
         return deps
 
     def define_types(self, registry: TypeRegistry):
-        """Define every readable kjar class (not interfaces, enums, annotations) in a registry."""
+        """Define every readable kjar class and enum (not interfaces, annotations) in a registry."""
         pending = dict(self.classes)
         done = {}
 
@@ -184,12 +184,19 @@ class Kjar:
                 if a == "org.kie.api.definition.type.Role" and str(vals.get("value", "")).upper() == "EVENT":
                     meta["role"] = "event"      # @Role(Role.Type.EVENT): its facts get EventFactHandles
             fields = [FieldDef(n, t, _default_for(t)) for n, t in info.instance_fields()]
+            if info.is_enum:
+                # the constants in declaration order (static fields flagged ACC_ENUM); what their
+                # constructors set is bytecode, not read here
+                constants = [(n, []) for n, _t, acc in info.fields if acc & 0x4000 and acc & 0x0008]
+                cls = registry.define_enum(name, constants, fields, meta)
+                done[name] = cls
+                return cls
             cls = registry.define(name, fields, superclass=sup, meta=meta)
             done[name] = cls
             return cls
 
         for name, info in self.classes.items():
-            if info.is_interface or info.is_enum or info.is_annotation or info.is_synthetic:
+            if info.is_interface or info.is_annotation or info.is_synthetic:
                 continue
             define(name)
         return done

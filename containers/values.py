@@ -198,6 +198,83 @@ class JavaBean:
         return f"{self._java_name}@{id(self) & 0xffffffff:x}"
 
 
+class JavaEnum(JavaBean):
+    """A constant of a Java enum (a DRL `declare enum` or an enum class of the kjar).
+
+    The class keeps its constants in declaration order (`_constants`).  A constant equals another
+    reference to itself and the string of its name: payloads carry enum values as their names
+    (Jackson, JAXB and XStream all write `RED`), so a fact read from a payload compares equal to
+    `Color.RED` whether or not its field was typed."""
+
+    _constants: dict = {}
+
+    def __init__(self, name=None, ordinal=0, *args):
+        super().__init__(*args)
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_ordinal", ordinal)
+
+    @classmethod
+    def of(cls, value):
+        """The constant a payload value names (a constant, its name, or None)."""
+        if value is None or isinstance(value, cls):
+            return value
+        c = cls._constants.get(str(value).strip())
+        if c is None:
+            raise ValueError(f"No enum constant {cls._java_name}.{value}")
+        return c
+
+    @classmethod
+    def values(cls):
+        return list(cls._constants.values())
+
+    @classmethod
+    def valueOf(cls, name):
+        c = cls._constants.get(name)
+        if c is None:
+            from containers.expressions.runtime import JavaException
+            raise JavaException("java.lang.IllegalArgumentException", f"No enum constant {cls._java_name}.{name}")
+        return c
+
+    def name(self):
+        return self._name
+
+    def ordinal(self):
+        return self._ordinal
+
+    def toString(self):
+        return self._name
+
+    def to_java_string(self):
+        return self._name
+
+    __str__ = toString
+
+    def compareTo(self, other):
+        return self._ordinal - other._ordinal
+
+    def equals(self, other):
+        return self == other
+
+    def getDeclaringClass(self):
+        return type(self)
+
+    def __eq__(self, other):
+        if other is self:
+            return True
+        if isinstance(other, str):
+            return other == self._name
+        return isinstance(other, JavaEnum) and other._java_name == self._java_name and other._name == self._name
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self._name)
+
+    def __repr__(self):
+        return f"{self.simple_name()}.{self._name}"
+
+
 def _hashable(v):
     if isinstance(v, list):
         return tuple(_hashable(x) for x in v)
@@ -233,6 +310,14 @@ class TypeRegistry:
         with self._lock:
             self._classes[java_name] = cls
             self._simple.setdefault(java_name.rsplit(".", 1)[-1], cls)
+        return cls
+
+    def define_enum(self, java_name, constants, fields=(), meta=None):
+        """Define an enum: constants [(name, constructor args)] in order, fields of each constant."""
+        cls = self.define(java_name, fields, superclass=JavaEnum, meta={**(meta or {}), "enum": True})
+        cls._constants = {}
+        for i, (name, args) in enumerate(constants):
+            cls._constants[name] = cls(name, i, *args)
         return cls
 
     def get(self, name):

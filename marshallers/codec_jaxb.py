@@ -5,7 +5,7 @@ import base64
 import datetime as dt
 import decimal
 
-from containers.values import BigInteger, Byte, Char, Float, JavaBean, JavaSet, Long, Short
+from containers.values import BigInteger, Byte, Char, Float, JavaBean, JavaEnum, JavaSet, Long, Short
 from marshallers import model as M
 from marshallers.common import (Ctx, MarshallingError, bean_jaxb_props, coerce_scalar, field_type,
                                 jaxb_type_of_bean, type_category)
@@ -198,6 +198,9 @@ def encode_any(tag, v, ctx: Ctx, with_type=True) -> XNode:
         return node
     if isinstance(v, dict):
         return XNode(tag, [("xsi:type", "jaxbMap")], [_entries(v, ctx)] if v else [])
+    if isinstance(v, JavaEnum):
+        attrs = [("xsi:type", jaxb_type_of_bean(type(v)))] if with_type else []
+        return XNode(tag, attrs, text=v.name())
     if isinstance(v, JavaBean):
         attrs = [("xsi:type", jaxb_type_of_bean(type(v)))] if with_type else []
         return XNode(tag, attrs, _bean_children(v, ctx))
@@ -229,6 +232,8 @@ def _bean_children(bean, ctx):
 
 
 def _bean_value(tag, v, ctx):
+    if isinstance(v, JavaEnum):
+        return XNode(tag, text=v.name())
     if isinstance(v, JavaBean):
         return XNode(tag, children=_bean_children(v, ctx))
     if isinstance(v, dict):
@@ -523,6 +528,11 @@ def _bean_field(el, t, ctx):
     cat = type_category(t) if t else None
     if cat == "bean":
         cls = ctx.bean_class(t, allow_dynamic=True) if ctx.types is not None else None
+        if cls is not None and issubclass(cls, JavaEnum):
+            try:
+                return cls.of(el.text or "")
+            except ValueError as e:
+                raise MarshallingError(str(e)) from None
         if cls is not None:
             return decode_bean(cls, el, ctx)
     if cat == "map":

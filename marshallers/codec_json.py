@@ -7,7 +7,7 @@ import decimal
 
 import orjson
 
-from containers.values import JavaBean, JavaSet, Long
+from containers.values import JavaBean, JavaEnum, JavaSet, Long
 from marshallers import model as M
 from marshallers.common import (Ctx, MarshallingError, coerce_scalar, field_type, number,
                                 type_category)
@@ -103,6 +103,8 @@ def encode_any(v, ctx: Ctx):
         return v.isoformat()
     if isinstance(v, bytes):
         return Raw(pretty({BYTES_KEY: {"value": base64.b64encode(v).decode()}}))
+    if isinstance(v, JavaEnum):
+        return v.name()       # Jackson writes an enum as its name
     if isinstance(v, JavaBean):
         return Raw(pretty({type(v)._java_name: _bean_body_a(v, ctx)}))
     if isinstance(v, M.Model):
@@ -117,6 +119,8 @@ def encode_any(v, ctx: Ctx):
 def _nested_a(v, ctx):
     if isinstance(v, dt.datetime):
         return {DATE_KEY: to_millis(v)}
+    if isinstance(v, JavaEnum):
+        return v.name()
     if isinstance(v, JavaBean):
         return {type(v)._java_name: _bean_body_a(v, ctx)}
     if isinstance(v, dict):
@@ -140,6 +144,8 @@ def _plain(v, ctx):
     """Serialization without type information (inside a style-B splice)."""
     if isinstance(v, dt.datetime):
         return to_millis(v)
+    if isinstance(v, JavaEnum):
+        return v.name()
     if isinstance(v, JavaBean):
         return {k: _plain(x, ctx) for k, x in v.properties().items()}
     if isinstance(v, dict):
@@ -161,6 +167,8 @@ def encode_any_b(v, ctx: Ctx):
         return v
     if isinstance(v, dt.datetime):
         return to_millis(v)
+    if isinstance(v, JavaEnum):
+        return v.name()
     if isinstance(v, JavaBean):
         body = pretty(_plain(v, ctx))
         name = type(v)._java_name
@@ -332,6 +340,13 @@ def decode_bean(cls, body: dict, ctx: Ctx):
     return obj
 
 
+def _enum_value(cls, name):
+    try:
+        return cls.of(name)
+    except ValueError as e:
+        raise MarshallingError(str(e)) from None
+
+
 def decode_field_value(v, java_type, ctx):
     if v is None:
         return None
@@ -345,6 +360,9 @@ def decode_field_value(v, java_type, ctx):
     if cat == "map":
         return {k: decode_any(x, ctx) for k, x in v.items()} if isinstance(v, dict) else v
     if cat == "bean":
+        cls = ctx.bean_class(java_type) if isinstance(v, str) else None
+        if cls is not None and issubclass(cls, JavaEnum):
+            return _enum_value(cls, v)
         if isinstance(v, dict):
             if len(v) == 1 and isinstance(next(iter(v.values())), dict) and ctx.bean_class(next(iter(v)), False):
                 return decode_any(v, ctx)

@@ -5,7 +5,7 @@ import base64
 import datetime as dt
 import decimal
 
-from containers.values import (BigInteger, Byte, Char, Float, JavaBean, JavaSet, Long, Short,
+from containers.values import (BigInteger, Byte, Char, Float, JavaBean, JavaEnum, JavaSet, Long, Short,
                                java_double_str)
 from marshallers import model as M
 from marshallers.common import (Ctx, MarshallingError, coerce_scalar, field_type, type_category,
@@ -110,6 +110,8 @@ def _fill(node, v, ctx):
         return
     if isinstance(v, M.Model):
         _fill_model(node, v, ctx)
+    elif isinstance(v, JavaEnum):
+        node.text = v.name()     # EnumConverter: the constant's name
     elif isinstance(v, JavaBean):
         _fill_bean(node, v, ctx)
     elif isinstance(v, dict):
@@ -338,6 +340,13 @@ def decode_bean(cls, el, ctx):
     return obj
 
 
+def _enum_value(cls, name):
+    try:
+        return cls.of(name)
+    except ValueError as e:
+        raise MarshallingError(str(e)) from None
+
+
 def _bean_field(el, t, ctx):
     if "class" in el.attrib:
         return decode_any(el, ctx)
@@ -348,6 +357,8 @@ def _bean_field(el, t, ctx):
         return _decode_map(el, ctx)
     if cat == "bean":
         cls = _bean_class(t, ctx)
+        if cls is not None and issubclass(cls, JavaEnum):
+            return _enum_value(cls, el.text or "")
         if cls is not None:
             return decode_bean(cls, el, ctx)
     if len(el):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 
-from containers.values import Char
+from containers.values import Char, JavaEnum
 from containers.expressions import runtime as R
 from containers.expressions import statics as S
 from containers.expressions.convert import coerce
@@ -142,6 +142,26 @@ class _Gen:
         simple = parts[0]
         return simple if simple in S.STATIC_CLASSES else None
 
+    def enum_class(self, node):
+        """The container's enum class a name (`Color`, `org.x.Color`) stands for, else None."""
+        if self.types is None:
+            return None
+        if node.kind == "name":
+            name = node.a[0]
+            if self.local(name) is not None or name in self.known or name.startswith("$") or name in self.bare:
+                return None
+            full = self.resolve_type(name)
+        else:
+            parts = []
+            while node.kind == "prop" and not node.a[2]:
+                parts.append(node.a[1])
+                node = node.a[0]
+            if node.kind != "name" or self.local(node.a[0]) is not None or node.a[0] in self.known:
+                return None
+            full = ".".join([node.a[0]] + parts[::-1])
+        cls = self.types.get(full)
+        return cls if cls is not None and issubclass(cls, JavaEnum) else None
+
     def is_static_class(self, node):
         return (node.kind == "name" and node.a[0] in S.STATIC_CLASSES and self.local(node.a[0]) is None
                 and node.a[0] not in self.known)
@@ -200,6 +220,11 @@ class _Gen:
                     return f"_SF[{key!r}]"
                 if key == "System.out" or key == "System.err":
                     return "None"
+            ecls = self.enum_class(target) if target.kind in ("name", "prop") else None
+            if ecls is not None:
+                if name not in ecls._constants:
+                    self.error(f"{ecls._java_name} has no constant {name}", n)
+                return self.const(ecls._constants[name])
             if target.kind == "this":
                 self.this_props.add(name)
                 if not safe:
@@ -296,6 +321,9 @@ class _Gen:
             if key in S.STATICS:
                 return f"_S[{key!r}]({argl})"
             self.error(f"unknown static method {key}()", n)
+        ecls = self.enum_class(target) if target.kind in ("name", "prop") else None
+        if ecls is not None:
+            return f"_call({self.const(ecls)}, {name!r}, [{argl}])"
         t = self.expr(target)
         if target.kind == "this" and name.startswith(("get", "is")) and not args:
             prop = name[3:] if name.startswith("get") else name[2:]

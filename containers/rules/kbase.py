@@ -242,6 +242,9 @@ class _Builder:
                 pos = ann.get("position")
                 fields.append(FieldDef(fname, ftype, dv, key="key" in ann,
                                        position=int(pos) if pos not in (None, "") else None))
+            if d.constants is not None:
+                self._declare_enum(d, full, fields, pkg)
+                continue
             sup = self.kb.types.get(self.resolve(d.superclass, pkg)) if d.superclass else None
             if not any(f.position is not None for f in fields):
                 # a subtype's own fields come after the inherited ones (its constructor takes the
@@ -253,6 +256,28 @@ class _Builder:
             meta = {"declared": True, "jaxb_access": "field", **d.annotations}
             self.kb.types.define(full, fields, superclass=sup, meta=meta)
             pkg.imports.setdefault(d.name.rsplit(".", 1)[-1], full)
+
+    def _declare_enum(self, d, full, fields, pkg):
+        """declare enum Name CONST(args), ...; fields end: each constant built with its arguments."""
+        for i, f in enumerate(fields):
+            f.position = i
+        constants = []
+        for cname, args in d.constants:
+            values = []
+            if args is not None and args.text.strip():
+                c = self.expr(Src("[" + args.text + "]", args.file, args.line, args.col - 1), (), constraint=False)
+                if c is not None:
+                    try:
+                        values = list(c({}))
+                    except Exception as e:  # noqa: BLE001
+                        self.err(args, f"bad arguments for {d.name}.{cname}: {e}")
+                if len(values) > len(fields):
+                    self.err(args, f"{d.name}.{cname} has {len(values)} arguments for {len(fields)} fields")
+                    values = values[:len(fields)]
+            constants.append((cname, values))
+        meta = {"declared": True, "jaxb_access": "field", **d.annotations}
+        self.kb.types.define_enum(full, constants, fields, meta)
+        pkg.imports.setdefault(d.name.rsplit(".", 1)[-1], full)
 
     # -- patterns ----------------------------------------------------------------------------------
     def type_matcher(self, java_type):

@@ -136,6 +136,7 @@ class TypeDeclaration:
         self.superclass = superclass
         self.line = line
         self.file = file
+        self.constants = None         # declare enum: [(name, Src of the constructor arguments or None)]
 
 
 class Package:

@@ -219,7 +219,10 @@ class DrlParser:
 
     def declare(self):
         start = self.tok
-        if self.tok.is_id("trait", "enum", "entry-point", "window"):
+        is_enum = self.tok.is_id("enum") and self.peek().kind == "id"
+        if is_enum:
+            self.next()
+        elif self.tok.is_id("trait", "entry-point", "window"):
             self.error(f"declare {self.tok.value} is not supported")
         name = self.qualified_name()
         superclass = None
@@ -227,6 +230,23 @@ class DrlParser:
             self.next()
             superclass = self.qualified_name()
         annotations = self.annotations()
+        constants = None
+        if is_enum:
+            # CONST, CONST("arg", 1), ... ;  then the fields
+            constants = []
+            while self.tok.kind == "id" and not self.tok.is_id("end") and not self.peek().is_op(":"):
+                const = self.expect_id()
+                args = None
+                if self.tok.is_op("("):
+                    first, close = self.skip_balanced("(", ")")
+                    args = Src(self.text[self.offset(first):self.offset(close)], self.file, first.line, first.col)
+                constants.append((const.value, args))
+                if self.tok.is_op(","):
+                    self.next()
+                    continue
+                if self.tok.is_op(";"):
+                    self.next()
+                break
         fields = []
         while not self.tok.is_id("end"):
             if self.tok.kind == "eof":
@@ -247,7 +267,9 @@ class DrlParser:
                 self.next()
             fields.append((fname, ftype, default, fann))
         self.next()
-        return TypeDeclaration(name, fields, annotations, superclass, start.line, self.file)
+        decl = TypeDeclaration(name, fields, annotations, superclass, start.line, self.file)
+        decl.constants = constants
+        return decl
 
     # -- rules ----------------------------------------------------------------------------------
     def rule(self, pkg, kw_tok):

@@ -114,3 +114,38 @@ rule p when $p : P() then list.add("p " + $p.getName()); end
 """, [("x", 1)])
     assert out[0] == "qe5"
     assert sorted(out[1:]) == ["p q", "p x"]
+
+
+ENUM = """
+declare enum Color
+    RED("r", 1), GREEN("g", 2), BLUE("b", 3);
+    code : String
+    weight : int
+end
+declare Shirt
+    owner : String
+    color : Color
+end
+"""
+
+
+def test_declare_enum_in_patterns():
+    types = TypeRegistry()
+    kb = build_kbase([("t.drl", HEADER + ENUM + """
+rule red when $s : Shirt(color == Color.RED) then list.add("red " + $s.getColor() + " " + $s.getColor().getCode()); end
+rule heavy when $s : Shirt(color.weight > 1, $c : color) then
+    list.add("heavy " + $c.name() + $c.ordinal() + " " + $c.compareTo(Color.RED) + " " + $s);
+end
+rule all salience -1 when Shirt(owner == "a") then
+    list.add(Color.values().length + " " + Color.valueOf("BLUE").getWeight());
+end
+""")], types)
+    color, shirt = types.get("org.test.Color"), types.get("org.test.Shirt")
+    assert [c.name() for c in color.values()] == ["RED", "GREEN", "BLUE"]
+    s = kb.new_session()
+    out = []
+    s.set_global("list", out)
+    s.insert(shirt("a", color.of("RED")))
+    s.insert(shirt("b", color.of("GREEN")))
+    s.fire_all_rules()
+    assert out == ["red RED r", "heavy GREEN1 1 Shirt( owner=b, color=GREEN )", "3 3"]
