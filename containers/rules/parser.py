@@ -24,6 +24,7 @@ class DrlParser:
             raise DrlError([str(e)]) from None
         self.i = 0
         self.order = load_order_start
+        self.file_attributes = {}      # rule attributes written at the top of the file
         lines = [0]
         for idx, ch in enumerate(text):
             if ch == "\n":
@@ -172,7 +173,15 @@ class DrlParser:
         elif kw in ("attributes", "template"):
             self.error(f"'{kw}' is not supported")
         else:
-            self.error(f"unexpected '{kw}'")
+            # attributes written before the rules apply to every rule of this file (a rule's own
+            # attributes win)
+            holder = Rule("", pkg.name, -1, self.file, t.line)
+            self.attributes(holder)
+            if not holder.attributes:
+                self.error(f"unexpected '{kw}'")
+            self.file_attributes.update(holder.attributes)
+            if "dialect" in holder.attributes:
+                pkg.dialect = holder.attributes["dialect"]
         if self.tok.is_op(";"):
             self.next()
 
@@ -220,9 +229,18 @@ class DrlParser:
     def declare(self):
         start = self.tok
         is_enum = self.tok.is_id("enum") and self.peek().kind == "id"
-        if is_enum:
+        if is_enum or (self.tok.is_id("type") and self.peek().kind == "id"):
+            self.next()         # declare enum X / declare type X
+        elif self.tok.is_id("entry") and self.peek().is_op("-"):
+            # declare entry-point "name" end: entry points need no declaration here
             self.next()
-        elif self.tok.is_id("trait", "entry-point", "window"):
+            self.next()
+            self.expect_id("point")
+            self.string_or_name()
+            self.annotations()
+            self.expect_id("end")
+            return None
+        elif self.tok.is_id("trait", "window"):
             self.error(f"declare {self.tok.value} is not supported")
         name = self.qualified_name()
         superclass = None
@@ -277,6 +295,7 @@ class DrlParser:
         rule = Rule(name, pkg.name, self.order, self.file, kw_tok.line)
         self.order += 1
         rule.dialect = pkg.dialect
+        rule.attributes.update(self.file_attributes)
         if self.tok.is_id("extends"):
             self.next()
             rule.attributes["extends"] = self.string_or_name()

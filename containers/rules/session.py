@@ -522,8 +522,8 @@ class _Drools:
     def insertLogical(self, o):
         return self._s._insert_logical(o)
 
-    def update(self, o):
-        return self._s._update_object(o)
+    def update(self, o, *rest):
+        return self._s._rhs_update(o, *rest)
 
     def delete(self, o):
         return self._s._delete_object(o)
@@ -792,6 +792,17 @@ class RuleSession:
         if isinstance(obj, FactHandle):
             return self.update(obj, modified=modified)
         return self.update(self._handle_of(obj), modified=modified)
+
+    def _rhs_update(self, target, *rest):
+        """update(...) in a consequence: update(obj), update(obj, "prop", ...), update(handle, obj)."""
+        if isinstance(target, FactHandle):
+            h = self._handle(target)
+            obj = rest[0] if rest else None
+            props = rest[1:]
+            return self.update(h, obj if obj is not None and obj is not h.obj else None,
+                               modified=set(props) if props else None)
+        props = [p for p in rest if isinstance(p, str)]
+        return self._update_object(target, set(props) if props else None)
 
     def _delete_object(self, obj):
         if isinstance(obj, FactHandle):
@@ -2036,7 +2047,7 @@ class RuleSession:
         env["kcontext"] = drools
         env["insert"] = self.insert
         env["insertLogical"] = self._insert_logical
-        env["update"] = self._update_object
+        env["update"] = self._rhs_update
         env["__modify__"] = self._update_object
         env["delete"] = env["retract"] = self._delete_object
         if self.out is not None:
@@ -2297,11 +2308,53 @@ class RuleSession:
     def getEntryPoint(self, name):
         return _EntryPoint(self, str(name))
 
+    def getAgenda(self):
+        return _Agenda(self)
+
     def getEntryPointId(self):
         return "DEFAULT"
 
     def getFactHandle(self, obj):
         return self.get_fact_handle(obj)
+
+
+class _Agenda:
+    """kcontext.getKieRuntime().getAgenda() in consequences."""
+
+    def __init__(self, session):
+        self._s = session
+
+    def getAgendaGroup(self, name):
+        return _Group(self._s, str(name), "agenda")
+
+    def getActivationGroup(self, name):
+        return _Group(self._s, str(name), "activation")
+
+    def getRuleFlowGroup(self, name):
+        return _Group(self._s, str(name), "ruleflow")
+
+    def clear(self):
+        self._s.clear_agenda()
+
+
+class _Group:
+    def __init__(self, session, name, kind):
+        self._s, self._name, self._kind = session, name, kind
+
+    def getName(self):
+        return self._name
+
+    def setFocus(self):
+        self._s.set_focus(self._name)
+
+    def activate(self):
+        self._s.activate_ruleflow_group(self._name)
+
+    def clear(self):
+        if self._kind == "activation":
+            self._s.clear_activation_group(self._name)
+        else:
+            self._s.clear_agenda_group(self._name)
 
 
 class _EntryPoint:

@@ -149,3 +149,38 @@ end
     s.insert(shirt("b", color.of("GREEN")))
     s.fire_all_rules()
     assert out == ["red RED r", "heavy GREEN1 1 Shirt( owner=b, color=GREEN )", "3 3"]
+
+
+def test_consequence_update_forms_and_the_agenda_from_the_runtime():
+    out, fired, s = run("""
+rule bump when $p : P(age < 3) then
+    $p.setAge($p.getAge() + 1);
+    update(drools.getWorkingMemory().getFactHandle($p), $p);
+end
+rule five when $p : P(age == 3) then
+    $p.setAge(5);
+    update($p);
+    kcontext.getKieRuntime().getAgenda().getAgendaGroup("later").setFocus();
+end
+rule later agenda-group "later" when $p : P(age == 5) then
+    list.add("later " + $p.getName());
+    retract(kcontext.getKieRuntime().getFactHandle($p));
+end
+""", [("x", 1)])
+    assert out == ["later x"] and fired == 4
+    assert s.get_fact_handles() == []
+
+
+def test_file_level_attributes_declare_type_and_entry_point_declarations():
+    out, fired, _ = run("""
+agenda-group "g"
+no-loop true
+declare type Q
+    n : String
+end
+declare entry-point "late" end
+rule a when $p : P(age < 5) then modify($p) { setAge($p.getAge() + 1) } list.add("a"); end
+rule b agenda-group "MAIN" when P() then list.add("b"); drools.setFocus("g"); end
+""", [("x", 1)])
+    # a sits in agenda group g (the file's attribute) and is no-loop; b overrides the group
+    assert out == ["b", "a"] and fired == 2
