@@ -1,6 +1,7 @@
 """Building a knowledge base: DRL packages compiled into patterns, constraints and consequences."""
 from __future__ import annotations
 
+import copy
 import re
 
 from containers.expressions import ExpressionError, compile_block, compile_expression
@@ -49,6 +50,25 @@ class CompiledPattern:
         self.index = None             # ((field, ...), (compiled fn(env) of the other side, ...)) for `field == expr` joins
         self.beta_unindexed = beta    # beta without the `field == expr` constraints the index answers
         self.reads = frozenset()      # properties the pattern reads: a modify of others does not reach it
+
+
+class CQueryCall:
+    """A query called from a rule (or a query): values for its bound parameters, the variables its
+    unbound ones bind."""
+    def __init__(self, name, variant, inputs, outputs, pull):
+        self.name = name
+        self.variant = variant        # CQueryVariant (None when the query is unknown)
+        self.inputs = inputs          # [(parameter, compiled fn(env))]
+        self.outputs = outputs        # [(parameter, variable of the caller)]
+        self.pull = pull              # ?name(...): later changes of its facts do not reach the caller
+
+
+class CQueryVariant:
+    def __init__(self, name, params, free):
+        self.name = name
+        self.params = params
+        self.free = free              # parameters bound by the query itself
+        self.branches = []            # [[compiled CE]]
 
 
 class CAccumulate:
@@ -155,6 +175,11 @@ def _class_reactive(cls):
     return "classReactive" in meta or any(a.endswith(".ClassReactive") for a in meta.get("annotations", ()))
 
 
+def _copy_ces(ces):
+    """A fresh copy of model CEs (compiling a pattern records its positional arguments on it)."""
+    return copy.deepcopy(ces)
+
+
 def _split_dnf(ce):
     """Expand `or` into branches (Drools compiles one sub-rule per branch)."""
     if isinstance(ce, Or):
@@ -178,6 +203,8 @@ class _Builder:
         self.strict_types = strict_types
         self.known_classes = {c.replace("$", ".") for c in known_classes}
         self.query_names = set()
+        self.query_models = {}        # query name -> (its model, its package)
+        self.query_variants = {}      # (query name, parameters left unbound) -> CQueryVariant
         self.wildcards = {}           # id(Package) -> packages imported with `import p.*;`
 
     def err(self, src, msg):
@@ -338,7 +365,9 @@ class _Builder:
                     self.err(src, f"{p.type_name} has no field at position {i}")
                     continue
                 text = src.text.strip()
-                if re.fullmatch(r"\$?[A-Za-z_]\w*", text) and text not in known and text.startswith("$"):
+                if re.fullmatch(r"\$?[A-Za-z_]\w*", text) and text not in known and \
+                        text not in ("true", "false", "null", "this"):
+                    # an unbound variable in a positional argument is bound to that field
                     c = self.expr(Src(fields[i].name, src.file, src.line, src.col), known)
                     if c is not None:
                         binders.append((text, c))
@@ -419,6 +448,45 @@ class _Builder:
         cp.reads = reads if reads is EVERY_PROPERTY else frozenset(reads)
         return cp
 
+    def query_call(self, p: Pattern, pkg, known, dialect):
+        """name(args;) / ?name(args;) in a rule or query: each argument is an expression of what is
+        bound (the query gets its value) or a variable not bound yet (it gets the query's value)."""
+        entry = self.query_models.get(p.type_name)
+        if entry is None:
+            self.err(p.src, f"Unable to resolve query '{p.type_name}'")
+            return CQueryCall(p.type_name, None, [], [], p.pull)
+        q, qpkg = entry
+        if len(p.positional) != len(q.params):
+            self.err(p.src, f"query '{q.name}' takes {len(q.params)} arguments, not {len(p.positional)}")
+        inputs, outputs = [], []
+        for (_t, pname), arg in zip(q.params, p.positional):
+            text = arg.text.strip()
+            if re.fullmatch(r"\$?[A-Za-z_]\w*", text) and text not in known and \
+                    text not in ("true", "false", "null", "this"):
+                outputs.append((pname, text))    # a variable not bound yet: the query binds it
+            else:
+                c = self.expr(arg, known, constraint=False, dialect=dialect)
+                if c is not None:
+                    inputs.append((pname, c))
+        free = frozenset(pname for pname, _v in outputs)
+        variant = self.query_variant(q, qpkg, free)
+        known.update(v for _p, v in outputs)
+        return CQueryCall(q.name, variant, inputs, outputs, p.pull)
+
+    def query_variant(self, q, qpkg, free):
+        """The query compiled with the parameters in `free` unbound (their positional uses bind
+        them); made once per shape, before its body, so recursive queries refer to themselves."""
+        key = (q.name, free)
+        variant = self.query_variants.get(key)
+        if variant is not None:
+            return variant
+        variant = self.query_variants[key] = CQueryVariant(q.name, [n for _, n in q.params], free)
+        # the unbound parameters are not known inside: their positional uses bind them
+        base = set(self.kb.globals) | set(self.kb.functions) | {n for _, n in q.params if n not in free}
+        for branch in _split_dnf(q.lhs if isinstance(q.lhs, And) else And([q.lhs])):
+            variant.branches.append(self.ces(_copy_ces(branch), qpkg, set(base), set(), q.dialect))
+        return variant
+
     def accumulate(self, acc: Accumulate, pkg, known, rule_types, dialect):
         inner_known = set(known)
         source = self.ces([acc.source], pkg, inner_known, rule_types, dialect)
@@ -465,7 +533,14 @@ class _Builder:
     def ces(self, items, pkg, known, rule_types, dialect):
         out = []
         for ce in items:
-            if isinstance(ce, Pattern):
+            if isinstance(ce, Pattern) and ce.source is None and (ce.pull or ce.type_name in self.query_models) \
+                    and not ce.constraints and not ce.bindings:
+                out.append(("query", self.query_call(ce, pkg, known, dialect)))
+            elif isinstance(ce, Pattern):
+                if ce.unify and ce.binding in known:
+                    # $v := P(...) with $v bound: the fact must be $v
+                    ce.constraints.append(Src(f"this == {ce.binding}", ce.src.file, ce.src.line, ce.src.col))
+                    ce.binding = None
                 out.append(("pattern", self.pattern(ce, pkg, known, rule_types, dialect)))
             elif isinstance(ce, (Not, Exists)):
                 # an `or` inside moves up as Drools' LogicTransformer moves it: not(a or b) is
@@ -559,6 +634,8 @@ def build_kbase(drl_sources, types: TypeRegistry | None = None, *, strict_types=
         packages.append(pkg)
         b.wildcards[id(pkg)] = _WILDCARD_IMPORT.findall(text)
         b.query_names.update(r.name for r in pkg.rules if r.is_query)
+        # a copy as parsed: compiling a query records its positional arguments on its patterns
+        b.query_models.update((r.name, (copy.deepcopy(r), pkg)) for r in pkg.rules if r.is_query)
     for pkg in packages:
         kb.imports.update(pkg.imports)
     for pkg in packages:

@@ -37,6 +37,8 @@ class Pattern:
         self.entry_point = entry_point
         self.src = src
         self.watch = []                   # @watch(...) items: "name", "!name", "*", "!*"
+        self.pull = False                 # ?name(...): a query call that does not react to changes
+        self.unify = False                # $v := P(...): unification with $v when it is bound
         # filled by the compiler
         self.java_type = None
         self.alpha = []

@@ -571,11 +571,20 @@ class DrlParser:
             self.next()
 
     def pattern(self):
+        pull = False
+        if self.tok.is_op("?") and self.peek().kind == "id":
+            # ?query(args;): a query called without reacting to later changes of its facts
+            self.next()
+            pull = True
         t = self.tok
         binding = None
+        unify = False
         if t.kind == "id" and self.peek().is_op(":"):
             binding = self.next().value
             self.next()
+            if self.tok.is_op("=") and self.tok.col == self.toks[self.i - 1].col + 1:
+                self.next()     # $p := P(...): bind, or constrain to $p's value when it is bound
+                unify = True
         if self.tok.is_op("("):   # $b : ( A() or B() )
             self.next()
             inner = self.lhs_or()
@@ -584,6 +593,8 @@ class DrlParser:
         type_tok = self.tok
         type_name = self.type_name()
         pat = Pattern(type_name, binding, src=Src(type_name, self.file, type_tok.line, type_tok.col))
+        pat.pull = pull
+        pat.unify = unify
         if self.tok.is_op("("):
             self.next()
             parts, positional = self.pattern_constraints()

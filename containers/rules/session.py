@@ -592,23 +592,35 @@ class RuleSession:
                 self._exposed.setdefault(pid, []).append(st)
 
     # -- network shape ---------------------------------------------------------------------------
-    def _collect_patterns(self, ces, rule):
+    def _collect_patterns(self, ces, rule, reactive=True, seen=None):
         for kind, ce in ces:
             if kind == "pattern":
                 if ce.source is None:
-                    self._memories[id(ce)] = {}
-                    if ce.index is not None:
-                        self._indexes[id(ce)] = ({}, {})
-                    self._all_patterns.append(ce)
-                    self._rules_of_pattern.setdefault(id(ce), set()).add(rule.name)
+                    if id(ce) not in self._memories:
+                        self._memories[id(ce)] = {}
+                        if ce.index is not None:
+                            self._indexes[id(ce)] = ({}, {})
+                        self._all_patterns.append(ce)
+                    rules = self._rules_of_pattern.setdefault(id(ce), set())
+                    if reactive:
+                        rules.add(rule.name)
                 elif ce.source[0] == "collect":
-                    self._collect_patterns(ce.source[1], rule)
+                    self._collect_patterns(ce.source[1], rule, reactive, seen)
                 elif ce.source[0] == "accumulate":
-                    self._collect_patterns(ce.source[1].source, rule)
+                    self._collect_patterns(ce.source[1].source, rule, reactive, seen)
             elif kind in ("not", "exists"):
-                self._collect_patterns(ce, rule)
+                self._collect_patterns(ce, rule, reactive, seen)
             elif kind == "accumulate":
-                self._collect_patterns(ce.source, rule)
+                self._collect_patterns(ce.source, rule, reactive, seen)
+            elif kind == "query" and ce.variant is not None:
+                # the called query's patterns (a variant shared by its callers, maybe recursive):
+                # their changes reach the calling rule unless the call is ?name(...)
+                seen = set() if seen is None else seen
+                if (id(ce.variant), reactive and not ce.pull) in seen:
+                    continue
+                seen.add((id(ce.variant), reactive and not ce.pull))
+                for branch in ce.variant.branches:
+                    self._collect_patterns(branch, rule, reactive and not ce.pull, seen)
 
     def _patterns_for(self, obj):
         t = type(obj)
@@ -1038,6 +1050,43 @@ class RuleSession:
         elif kind == "accumulate":
             for m in self._matches(ces, i, env, key, vers, facts, restrict):
                 out.append(m)
+        elif kind == "query":
+            for qkey, qvers, outs in self._query_rows(ce, env):
+                env.update(outs)
+                key.append(qkey)
+                vers.append(qvers)
+                self._join(ces, nxt, env, key, vers, facts, restrict, out)
+                key.pop()
+                vers.pop()
+                for var in outs:
+                    env.pop(var, None)
+
+    def _query_rows(self, call, env):
+        """The rows a query call gives under env: (key entry, versions, {variable: value}); the
+        key entry names the query's branch and facts."""
+        variant = call.variant
+        if variant is None:
+            return []
+        qenv = dict(self.globals)
+        try:
+            for pname, fn in call.inputs:
+                qenv[pname] = fn(env)
+        except (JavaException, KeyError, TypeError, AttributeError):
+            return []
+        if self._query_depth > 200:
+            raise JavaException("java.lang.StackOverflowError", f"query {call.name} recursed too deeply")
+        self._query_depth += 1
+        try:
+            rows = []
+            for bi, branch in enumerate(variant.branches):
+                for key, vers, e, _facts in self._all(branch, dict(qenv)):
+                    outs = {var: e.get(pname) for pname, var in call.outputs}
+                    rows.append((("q", bi) + key, vers, outs))
+            return rows
+        finally:
+            self._query_depth -= 1
+
+    _query_depth = 0
 
     def _all(self, ces, env, restrict=None):
         out = []
@@ -1132,6 +1181,16 @@ class RuleSession:
                 vers.pop()
             env.clear()
             env.update(saved)
+        elif kind == "query":
+            for qkey, qvers, outs in self._query_rows(ce, env):
+                env.update(outs)
+                key.append(qkey)
+                vers.append(qvers)
+                yield from self._matches(ces, i + 1, env, key, vers, facts, restrict)
+                key.pop()
+                vers.pop()
+                for var in outs:
+                    env.pop(var, None)
 
     def _any(self, ces, env):
         single = self._single.get(id(ces))
@@ -1405,7 +1464,7 @@ class RuleSession:
         ev = self._evalno
         i = 1
         for kind, p in rule.branches[key[0]]:
-            if kind == "pattern" or kind == "accumulate":
+            if kind == "pattern" or kind == "accumulate" or kind == "query":
                 entry = key[i]
                 i += 1
                 if kind == "pattern" and p.source is None:
@@ -1435,7 +1494,7 @@ class RuleSession:
         if cache is None:
             cache = {}
         for kind, ce in branch:
-            if kind == "accumulate" or kind == "pattern":
+            if kind == "accumulate" or kind == "pattern" or kind == "query":
                 i += 1
             kp = (id(ce), key[:i])      # the tuple so far: shared by many matches
             hit = cache.get(kp)
@@ -2177,6 +2236,8 @@ class RuleSession:
                 h = self._made_handle(made, (id(ce), key[:ki - 1]), result)
                 for var in names:
                     yield var, h
+            elif kind == "query":
+                ki += 1        # what a nested query call binds has no handle of its own here
 
     def _made_handle(self, made, at, obj):
         h = made.get(at)
