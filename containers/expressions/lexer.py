@@ -44,12 +44,13 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "\
 
 
 class Lexer:
-    def __init__(self, source, source_name="<expr>", line=1, column=1, dialect="mvel"):
+    def __init__(self, source, source_name="<expr>", line=1, column=1, dialect="mvel", hash_comments=False):
         self.src = source
         self.name = source_name
         self.base_line = line
         self.base_col = column
         self.dialect = dialect
+        self.hash_comments = hash_comments   # DRL files: `# ...` is a line comment too
         self._after_minus = False
 
     def error(self, msg, line, col):
@@ -77,7 +78,7 @@ class Lexer:
                 i += 1
                 col += 1
                 continue
-            if s.startswith("//", i):
+            if s.startswith("//", i) or (c == "#" and self.hash_comments):
                 while i < n and s[i] != "\n":
                     i += 1
                 continue

@@ -374,11 +374,16 @@ class _Builder:
                     known.add(text)
                 else:
                     p.constraints.append(Src(f"{fields[i].name} == ({text})", src.file, src.line, src.col))
-        for var, src in p.bindings:
+        unified = [(var, src) for var, src in p.bindings if var in p.unify_vars and var in known]
+        for var, src in unified:
+            # v := field with v already bound: a constraint, not a binding
+            p.constraints.append(Src(f"{src.text} == {var}", src.file, src.line, src.col))
+        bindings = [(var, src) for var, src in p.bindings if (var, src) not in unified]
+        for var, src in bindings:
             c = self.expr(src, known)
             if c is not None:
                 binders.append((var, c))
-        for var, _ in p.bindings:
+        for var, _ in bindings:
             known.add(var)
         compiled_of = {}
         for src in p.constraints:

@@ -39,6 +39,7 @@ class Pattern:
         self.watch = []                   # @watch(...) items: "name", "!name", "*", "!*"
         self.pull = False                 # ?name(...): a query call that does not react to changes
         self.unify = False                # $v := P(...): unification with $v when it is bound
+        self.unify_vars = set()           # v := field inside the pattern: the same for a field
         # filled by the compiler
         self.java_type = None
         self.alpha = []

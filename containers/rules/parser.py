@@ -19,7 +19,7 @@ class DrlParser:
         self.text = text
         self.file = file_name
         try:
-            self.toks = Lexer(text, file_name, dialect="java").tokens()
+            self.toks = Lexer(text, file_name, dialect="java", hash_comments=True).tokens()
         except ExpressionError as e:
             raise DrlError([str(e)]) from None
         self.i = 0
@@ -648,6 +648,8 @@ class DrlParser:
                         if depth == 0:
                             break
                         depth -= 1
+                    elif depth == 0 and x.is_op(",", ";"):
+                        break       # the end of an accumulate's source: `X() from $items, count(1)`
                     elif depth == 0 and x.line > start.line and x.kind == "id" and \
                             (self.peek().is_op("(", ":") or x.value in ("not", "exists", "eval", "then", "end",
                                                                          "and", "or", "forall", "accumulate")):
@@ -706,6 +708,10 @@ class DrlParser:
             if rest.lstrip().startswith(":") and not rest.lstrip().startswith("::"):
                 var = stripped[:name_end]
                 after = rest.lstrip()[1:]
+                if after.startswith("="):
+                    # var := field: unification (binds, or compares when var is bound)
+                    after = after[1:]
+                    pat.unify_vars.add(var)
                 expr_text = after.lstrip()
                 ecol = col + (len(stripped) - len(expr_text))
                 bound, constraint = _split_binding(expr_text)

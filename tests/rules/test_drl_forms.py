@@ -184,3 +184,14 @@ rule b agenda-group "MAIN" when P() then list.add("b"); drools.setFocus("g"); en
 """, [("x", 1)])
     # a sits in agenda group g (the file's attribute) and is no-loop; b overrides the group
     assert out == ["b", "a"] and fired == 2
+
+
+def test_accumulate_over_from_with_a_comma():
+    out, *_ = run("""
+declare O items : java.util.List end
+rule a when $o : O($items : items) Number( $n : intValue < 10 ) from accumulate( String( ) from $items, count( 1 ) ) then
+    list.add("n=" + $n);
+end
+rule mk when not O() then insert(new O(java.util.Arrays.asList("ab", "c", "de"))); end
+""")
+    assert out == ["n=3"]

@@ -125,3 +125,29 @@ def test_unification_and_output_variables():
     s.insert(p("bob", 12))
     s.fire_all_rules()
     assert sorted(out[1:]) == ["adult ann", "bob is 12", "found ann"]
+
+
+FAMILY = """package org.acme
+global java.util.List list
+declare Parent parent : String child : String end
+declare Man name : String end
+# queries written with := unification inside the patterns
+query father(String father, String child) Parent(father := parent, child := child) and Man(father := name) end
+query grandparent(String gp, String gs) Parent(gp := parent, x := child) and Parent(x := parent, gs := child) end
+rule f when father(f, c;) then list.add(f + " father of " + c); end
+rule g when grandparent(g, s;) then list.add(g + " grandparent of " + s); end
+rule g2 when grandparent("abe", s;) then list.add("abe's grandchild " + s); end
+rule mk when not Parent() then
+    insert(new Parent("abe", "homer")); insert(new Parent("homer", "bart")); insert(new Parent("marge", "bart"));
+    insert(new Man("abe")); insert(new Man("homer"));
+end
+"""
+
+
+def test_unification_inside_patterns():
+    s = build_kbase([("f.drl", FAMILY)], TypeRegistry()).new_session()
+    out = []
+    s.set_global("list", out)
+    assert s.fire_all_rules() == 5
+    assert sorted(out) == ["abe father of homer", "abe grandparent of bart", "abe's grandchild bart",
+                           "homer father of bart"]
