@@ -581,10 +581,47 @@ class Parser:
             if v == "new":
                 return self.creator()
             self.next()
+            if self.tok.is_op("(") and self.constraint and self._restriction_group_follows():
+                # age ((> 30 && < 40) || (> 10 && < 20)): restrictions on one field, grouped
+                return self._restriction_group(N("name", t, v))
             if self.tok.is_op("("):
                 return N("fcall", t, v, self.arguments())
             return N("name", t, v)
         self.error(f"unexpected token {self._desc(t)}")
+
+    def _restriction_group_follows(self):
+        j = 1
+        while self.peek(j).is_op("("):
+            j += 1
+        nxt = self.peek(j)
+        return (nxt.kind == "op" and nxt.value in REL_OPS | {"==", "!="}) or \
+            (nxt.kind == "id" and nxt.value in ("matches", "contains", "memberOf", "soundslike", "in", "excludes"))
+
+    def _restriction_group(self, subject):
+        """'(' restrictions joined by && and || ')' on subject."""
+        self.expect_op("(")
+        node = self._restriction_or(subject)
+        self.expect_op(")")
+        return node
+
+    def _restriction_or(self, subject):
+        left = self._restriction_and(subject)
+        while self.tok.is_op("||"):
+            t = self.next()
+            left = N("bin", t, "||", left, self._restriction_and(subject))
+        return left
+
+    def _restriction_and(self, subject):
+        left = self._restriction_term(subject)
+        while self.tok.is_op("&&"):
+            t = self.next()
+            left = N("bin", t, "&&", left, self._restriction_term(subject))
+        return left
+
+    def _restriction_term(self, subject):
+        if self.tok.is_op("("):
+            return self._restriction_group(subject)
+        return self._restriction(N("bin", self.tok, "==", subject, subject))
 
     def inline_collection(self):
         t = self.expect_op("[")

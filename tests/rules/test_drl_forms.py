@@ -195,3 +195,11 @@ end
 rule mk when not O() then insert(new O(java.util.Arrays.asList("ab", "c", "de"))); end
 """)
     assert out == ["n=3"]
+
+
+def test_grouped_restrictions_on_one_field():
+    out, *_ = run("""
+rule m when $p : P( age ((> 30 && < 40) || (> 10 && < 20)), name == "a" || == "b" ) then list.add("m " + $p.getName() + $p.getAge()); end
+rule n when $p : P( age (> 1 && < 3 || == 50) ) then list.add("n " + $p.getName()); end
+""", [("a", 35), ("b", 15), ("c", 35), ("a", 25), ("b", 2), ("z", 50)])
+    assert sorted(out) == ["m a35", "m b15", "n b", "n z"]
