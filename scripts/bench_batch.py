@@ -302,6 +302,50 @@ def run_load(args):
 
 # -- profile ----------------------------------------------------------------------------------------
 
+def _best(fn, repeat=3):
+    best = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        t = time.perf_counter() - t0
+        best = t if best is None else min(best, t)
+    return best, out
+
+
+def phases(client, path, bodies, kc, rt, preload):
+    """Wall-clock time (best of 3, no profiler) of a whole stateful batch and of the per-batch steps that
+    grow with the working memory, measured on their own against the live session."""
+    from containers.rules.session import RuleSession
+    from marshallers import MAP, XSTREAM, marshal, unmarshal
+    i = iter(range(10 ** 6))
+
+    def batch():
+        r = client.post(path, body=bodies[next(i) % 2], headers=headers("json"))
+        assert r.status_code == 200, r.text
+
+    def cold_batch():
+        rt.live.clear()
+        batch()
+
+    whole, _ = _best(batch)
+    cold, _ = _best(cold_batch)
+    batch()
+    session = rt.live["stateful"][1]
+    kbase = rt.kbases["bench"]
+    snap_t, snap = _best(session.snapshot)
+    marshal_t, blob = _best(lambda: marshal(snap, XSTREAM, types=kc.types))
+    unmarshal_t, data = _best(lambda: unmarshal(blob, XSTREAM, MAP, types=kc.types))
+    restore_t, _ = _best(lambda: RuleSession.restore(kbase, data))
+    print(f"\n=== wall clock, no profiler, {preload + 2} facts (best of 3) ===")
+    print(f"whole batch, cached session             {whole * 1000:8.0f} ms")
+    print(f"whole batch, session read from the store {cold * 1000:7.0f} ms")
+    for label, t, note in (("session.snapshot()", snap_t, ""),
+                           ("marshal(snapshot, XSTREAM)", marshal_t, f"; {len(blob.encode('utf-8')) / 1e6:.1f} MB"),
+                           ("unmarshal(blob, XSTREAM)", unmarshal_t, "; store read only"),
+                           ("RuleSession.restore(data)", restore_t, "; store read only")):
+        print(f"  {label:38} {t * 1000:8.0f} ms   ({t / whole:.0%} of the cached batch{note})")
+
+
 def run_profile(args):
     """cProfile of stateful batches in-process (falcon's test client, SQLite): first with the worker's
     cached session (one worker), then with the cache dropped before every batch, as when another worker
@@ -323,7 +367,9 @@ def run_profile(args):
             assert r.status_code == 200, r.text
         print(f"preloaded {args.profile_preload} Items in {time.perf_counter() - t0:.1f}s")
         bodies = modify_bodies(probe_handle(r.text), types)
-        rt = client.app.kie_server.containers.runtime("bench").runtimes["brm"]
+        kc = client.app.kie_server.containers.runtime("bench")
+        rt = kc.runtimes["brm"]
+        phases(client, path, bodies, kc, rt, args.profile_preload)
         for label, drop_cache in (("cached session (one worker)", False),
                                   ("session read back from the store before every batch", True)):
             prof = cProfile.Profile()
@@ -337,7 +383,7 @@ def run_profile(args):
                 assert r.status_code == 200, r.text
             per = (time.perf_counter() - t0) / args.profile_batches
             out = io.StringIO()
-            st = pstats.Stats(prof, stream=out)
+            st = pstats.Stats(prof, stream=out).strip_dirs()
             st.sort_stats("cumulative").print_stats(args.profile_top)
             st.sort_stats("tottime").print_stats(args.profile_top)
             print(f"\n=== {label}: {args.profile_batches} batches, {per * 1000:.0f} ms per batch "
