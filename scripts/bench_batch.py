@@ -212,7 +212,8 @@ def load(port, path, hdrs, bodies, seconds, clients):
     for p in procs:
         p.join()
     elapsed = time.perf_counter() - t0
-    return sum(r[0] for r in results) / max(elapsed, 1e-9), sum(r[1] for r in results)
+    total = sum(r[0] for r in results)
+    return total / max(elapsed, 1e-9), sum(r[1] for r in results), total
 
 
 def _request(method, path, body=None, hdrs=None, timeout=600):
@@ -264,11 +265,11 @@ def run_load(args):
         deployed.append("bench")
         rows = []
         stateless = {fmt: stateless_body(fmt, types) for fmt in FORMATS}
-        bare_rps, bare_err = load(8182, "/bare", {"Content-Type": "application/json"}, [stateless["json"]],
+        bare_rps, bare_err, _ = load(8182, "/bare", {"Content-Type": "application/json"}, [stateless["json"]],
                                   args.seconds, args.clients)
         rows.append(("bare falcon POST /bare", bare_rps, bare_err, ""))
         for fmt in FORMATS:
-            rps, errors = load(8181, f"{REST}/containers/instances/bench", headers(fmt), [stateless[fmt]],
+            rps, errors, _ = load(8181, f"{REST}/containers/instances/bench", headers(fmt), [stateless[fmt]],
                                args.seconds, args.clients)
             rows.append((f"stateless {fmt.upper()}", rps, errors, "10 inserts + fire + get-objects"))
         for n in preloads:
@@ -280,12 +281,12 @@ def run_load(args):
                 text = _post_ok(cid, body)
             setup = time.perf_counter() - t0
             bodies = modify_bodies(probe_handle(text), types)
-            rps, errors = load(8181, f"{REST}/containers/instances/{cid}", headers("json"), bodies,
+            rps, errors, total = load(8181, f"{REST}/containers/instances/{cid}", headers("json"), bodies,
                                args.seconds, args.clients)
             facts = handle_count(_post_ok(cid, count_body(types)))
             check = "" if facts == n + 2 else f" - EXPECTED {n + 2}"
             rows.append((f"stateful, {n} preloaded (JSON)", rps, errors,
-                         f"modify + fire; {facts} facts after{check} (preload {setup:.1f}s)"))
+                         f"modify + fire, {total} requests; {facts} facts after{check} (preload {setup:.1f}s)"))
         print(f"gunicorn: {args.workers} workers x {args.threads} threads; {args.clients} keep-alive clients; "
               f"{args.seconds:g}s each; store: {args.database or 'SQLite'}")
         print(f"{'scenario':34} {'req/s':>9} {'ratio to bare':>14} {'errors':>7}  notes")
