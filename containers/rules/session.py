@@ -2264,6 +2264,8 @@ class RuleSession:
             "unevaluated": {st.rule.name: [[pindex[pid], hid, kind] for pid, per in st.changes.items()
                                             if pid in pindex for hid, kind in per.items()]
                             for st in self._order if st.changes},
+            # rules never evaluated yet: restore leaves them so (their first evaluation makes activations)
+            "never_evaluated": [st.rule.name for st in self._order if not st.initialized],
             "next_id": peek,
             "recency": self._recency,
             "facts": [[h.id, h.entry_point, h.logical, h.version, h.obj, h.recency] for h in self.get_fact_handles()],
@@ -2303,7 +2305,13 @@ class RuleSession:
                 if 0 <= int(pi) < len(pats) and int(hid) in s.facts:
                     s._pos.setdefault(id(pats[int(pi)]), {})[int(hid)] = (int(e), int(r), int(c))
             s._evalno = int(data.get("eval_no") or 0)
+        never = set(data.get("never_evaluated") or ())
         for st in s._order:
+            if st.rule.name in never:
+                # as in the stored session: evaluated lazily, when the agenda needs it, every match
+                # of its first evaluation an activation (the facts stay staged as propagated above)
+                st.dirty = True
+                continue
             fresh = set()
             later = {}
             if unevaluated is not None:

@@ -312,6 +312,23 @@ def test_snapshot_keeps_inserts_the_rules_have_not_evaluated():
     assert s3.fire_all_rules() == 2 and out == ["b", "a"]
 
 
+def test_a_rule_never_evaluated_before_a_snapshot_keeps_its_activations():
+    """A rule on `not X()` alone has its activation from its first evaluation, which comes after
+    the session was stored and read back (found by scripts/bench_batch.py)."""
+    from containers.rules.session import RuleSession
+    out, s, types, _ = run("""
+rule "none yet" when not Flag() then list.add("none"); end
+rule "people" when Person($n : name) then list.add($n); end
+""", fire=False)
+    s.insert(types.get("Person")("a", 1, "x"))
+    s2 = RuleSession.restore(s.kbase, s.snapshot())
+    s2.set_global("list", out)
+    assert s2.fire_all_rules() == 2 and out == ["none", "a"]
+    s3 = RuleSession.restore(s.kbase, s2.snapshot())      # evaluated and fired now: nothing again
+    s3.set_global("list", out)
+    assert s3.fire_all_rules() == 0
+
+
 def test_exists_unlinks_the_rule_until_it_has_a_fact():
     """An exists node with an empty right memory unlinks the rule: the facts stay staged and are
     taken in one batch once it links (order as Drools 7 stages them)."""
