@@ -22,6 +22,7 @@ from containers.values import JavaSet, Long, TypeRegistry, java_type_name
 from kieserver.extensions import ContainerSetupError, Extension
 from kieserver.resources.base import read_raw, set_conversation_id
 from kieserver.store.db import BaseModel, is_postgres, register, write_transaction
+from kieserver.store.values import dump_state, load_state
 from marshallers import (MAP, XSTREAM, Format, MarshallingError, MarshallingFormat, marshal,
                          parse_format, unmarshal)
 from marshallers.common import Ctx
@@ -144,8 +145,7 @@ class BrmExtension(Extension):
             if live is not None and live[0] == version and not live[1].disposed:
                 session = live[1]
             elif row is not None:
-                data = unmarshal(bytes(row.data), XSTREAM, MAP, types=kc.types)
-                session = RuleSession.restore(kbase, data)
+                session = RuleSession.restore(kbase, _load_session(bytes(row.data), kc.types))
             else:
                 session = kbase.new_session()
             rt.live.pop(ksession, None)   # a failing batch must not leave a half-changed session cached
@@ -153,7 +153,7 @@ class BrmExtension(Extension):
             if session.disposed:
                 BrmSessionState.delete().where(key).execute()
                 return results
-            blob = marshal(session.snapshot(), XSTREAM, types=kc.types).encode("utf-8")
+            blob = dump_state(session.snapshot())
             if row is None:
                 BrmSessionState.insert(container_id=kc.container_id, ksession=ksession, data=blob, version=1) \
                     .on_conflict(conflict_target=[BrmSessionState.container_id, BrmSessionState.ksession],
@@ -512,3 +512,10 @@ class BatchResource:
 
 
 __all__ = ["BrmExtension", "Long", "parse_format"]
+
+
+def _load_session(blob: bytes, types):
+    """A stored session: typed JSON (kieserver/store/values.py), or the XStream map written before."""
+    if blob.lstrip()[:1] == b"<":
+        return unmarshal(blob, XSTREAM, MAP, types=types)
+    return load_state(blob, types)

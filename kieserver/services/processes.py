@@ -27,7 +27,8 @@ from kieserver.store.db import database, is_postgres, model_from_row
 from kieserver.store.jbpm import (ENTRY_TYPES, NODE_ENTER, NODE_EXIT, CorrelationKeyInfo,
                                   CorrelationPropertyInfo, EventTypes, NodeInstanceLog, ProcessInstanceInfo,
                                   ProcessInstanceLog, VariableInstanceLog, WorkItemInfo, clip, db_time,
-                                  dump_state, fast_execute, fast_insert, fast_insert_many, load_state)
+                                  fast_execute, fast_insert, fast_insert_many)
+from kieserver.store.values import dump_state, load_state
 from marshallers.dates import UTC
 from marshallers.types import process as P
 

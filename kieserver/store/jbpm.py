@@ -20,15 +20,8 @@ transactions, workers and restarts.
 """
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import decimal
-
-import orjson
 import peewee
 
-from containers.values import (BigInteger, Byte, Char, Float, JavaBean, JavaSet, LocalDateTime, Long, Short,
-                               UTC)
 from kieserver.store.db import BaseModel, register
 
 # ----------------------------------------------------------------------------------------------
@@ -186,132 +179,6 @@ def clip(text, n=LOG_LENGTH):
     if text is not None and len(text) > n:
         return text[:n]
     return text
-
-
-# ----------------------------------------------------------------------------------------------
-# typed JSON for process state
-
-_TAG = "@j"
-
-
-def _default(v):
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, Long):
-        return {_TAG: ["L", int(v)]}
-    if isinstance(v, Short):
-        return {_TAG: ["S", int(v)]}
-    if isinstance(v, Byte):
-        return {_TAG: ["B", int(v)]}
-    if isinstance(v, BigInteger):
-        return {_TAG: ["I", str(int(v))]}
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, Float):
-        return {_TAG: ["F", float(v)]}
-    if isinstance(v, float):
-        return float(v)
-    if isinstance(v, Char):
-        return {_TAG: ["C", str(v)]}
-    if isinstance(v, str):
-        return str(v)
-    if isinstance(v, decimal.Decimal):
-        return {_TAG: ["D", str(v)]}
-    if isinstance(v, LocalDateTime):
-        return {_TAG: ["lt", v.isoformat()]}
-    if isinstance(v, dt.datetime):
-        if v.tzinfo is None:
-            v = v.replace(tzinfo=UTC)
-        return {_TAG: ["t", v.isoformat()]}
-    if isinstance(v, dt.date):
-        return {_TAG: ["d", v.isoformat()]}
-    if isinstance(v, dt.time):
-        return {_TAG: ["tm", v.isoformat()]}
-    if isinstance(v, (bytes, bytearray)):
-        return {_TAG: ["b", base64.b64encode(bytes(v)).decode()]}
-    if isinstance(v, JavaSet):
-        return {_TAG: ["set", list(v)]}
-    if isinstance(v, (set, frozenset)):
-        return {_TAG: ["set", list(v)]}
-    if isinstance(v, JavaBean):
-        return {_TAG: ["o", type(v)._java_name, v.properties()]}
-    if isinstance(v, dict):
-        if all(type(k) is str for k in v) and _TAG not in v:
-            return dict(v)
-        return {_TAG: ["map", [[k, x] for k, x in v.items()]]}
-    if isinstance(v, (list, tuple)):
-        return list(v)
-    raise TypeError(f"Cannot store a value of type {type(v).__name__} in a process instance")
-
-
-_OPTS = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
-
-
-def dump_state(state) -> bytes:
-    """Process state (plain data holding Java values) -> bytes."""
-    return orjson.dumps(state, default=_default, option=_OPTS)
-
-
-def load_state(blob, types=None):
-    """bytes -> process state, custom objects rebuilt with the container's classes (`types`)."""
-    if not blob:
-        return {}
-    return _revive(orjson.loads(bytes(blob)), types)
-
-
-def _revive(v, types):
-    if isinstance(v, list):
-        return [_revive(x, types) for x in v]
-    if not isinstance(v, dict):
-        return v
-    tagged = v.get(_TAG) if len(v) == 1 else None
-    if tagged is None:
-        return {k: _revive(x, types) for k, x in v.items()}
-    tag = tagged[0]
-    if tag == "L":
-        return Long(tagged[1])
-    if tag == "S":
-        return Short(tagged[1])
-    if tag == "B":
-        return Byte(tagged[1])
-    if tag == "I":
-        return BigInteger(int(tagged[1]))
-    if tag == "F":
-        return Float(tagged[1])
-    if tag == "C":
-        return Char(tagged[1])
-    if tag == "D":
-        return decimal.Decimal(tagged[1])
-    if tag == "t":
-        return dt.datetime.fromisoformat(tagged[1])
-    if tag == "lt":
-        d = dt.datetime.fromisoformat(tagged[1])
-        return LocalDateTime(d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond)
-    if tag == "d":
-        return dt.date.fromisoformat(tagged[1])
-    if tag == "tm":
-        return dt.time.fromisoformat(tagged[1])
-    if tag == "b":
-        return base64.b64decode(tagged[1])
-    if tag == "set":
-        return JavaSet(_revive(x, types) for x in tagged[1])
-    if tag == "map":
-        return {_revive(k, types): _revive(x, types) for k, x in tagged[1]}
-    if tag == "o":
-        return _bean(tagged[1], tagged[2], types)
-    return {k: _revive(x, types) for k, x in v.items()}
-
-
-def _bean(java_name, props, types):
-    from containers.values import TypeRegistry
-    reg = types if types is not None else TypeRegistry()
-    cls = reg.get(java_name) or reg.dynamic(java_name)
-    obj = cls()
-    names = cls._field_names
-    for k, x in props.items():
-        if cls._dynamic or k in names:
-            object.__setattr__(obj, k, _revive(x, types))
-    return obj
 
 
 # ----------------------------------------------------------------------------------------------

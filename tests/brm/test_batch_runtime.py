@@ -427,3 +427,41 @@ def test_event_fact_handles_have_format_version_5(client, fmt):
     # JSON names the handle's runtime class; JAXB writes the nearest known type (defaultFactHandle)
     assert {"json": '"org.drools.core.common.EventFactHandle"', "jaxb": 'xsi:type="defaultFactHandle"',
             "xstream": '<fact-handle identifier="t" external-form="5:'}[fmt] in text
+
+
+def test_stored_sessions_keep_java_values_and_read_older_xstream_rows(counter):
+    """Sessions are stored as typed JSON (kieserver/store/values.py): Long, BigDecimal, dates and
+    nested objects come back as they went in; a row written as XStream by an earlier version still
+    loads."""
+    import datetime as dt
+    import decimal
+
+    from containers.values import Long
+    from kieserver.ext.brm import BrmSessionState
+    from marshallers import XSTREAM, marshal
+
+    rt = counter.app.kie_server.containers.runtime("counter").runtimes["brm"]
+    when = dt.datetime(2026, 12, 7, 8, 30, tzinfo=dt.timezone.utc)
+    values = {"n": Long(7), "d": decimal.Decimal("1.50"), "when": when, "tags": ["a", "b"], "m": {1: "one"}}
+    results(counter, "counter", "json", [Command("set-global", identifier="list", object=None),
+                                         Command("insert", object=item(counter, "a")),
+                                         Command("fire-all-rules")])
+    row = BrmSessionState.get((BrmSessionState.container_id == "counter") & (BrmSessionState.ksession == "ks"))
+    assert bytes(row.data)[:1] == b"{"
+    # a session stored by an earlier version (XStream), with the values above as a global
+    session = rt.live.pop("ks")[1]
+    snap = session.snapshot()
+    snap["globals"]["values"] = values
+    BrmSessionState.update(data=marshal(snap, XSTREAM, types=counter.app.kie_server.containers.runtime(
+        "counter").types).encode("utf-8")).where(BrmSessionState.ksession == "ks").execute()
+    assert count(counter) == 1
+    rt.live.clear()
+    r = results(counter, "counter", "json", [Command("get-global", identifier="values", out_identifier="v")])
+    assert r.results["v"]["tags"] == ["a", "b"]
+    # stored again as JSON: read back by another worker with every type kept
+    rt.live.clear()
+    row = BrmSessionState.get((BrmSessionState.container_id == "counter") & (BrmSessionState.ksession == "ks"))
+    assert bytes(row.data)[:1] == b"{"
+    from kieserver.ext.brm import _load_session
+    stored = _load_session(bytes(row.data), None)["globals"]["values"]
+    assert stored == values and type(stored["n"]) is Long and stored["when"] == when
