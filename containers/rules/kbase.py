@@ -5,8 +5,9 @@ import copy
 import re
 
 from containers.expressions import ExpressionError, compile_block, compile_expression
-from containers.rules.model import (Accumulate, And, DrlError, Eval, Exists, Forall, Not, Or, Package, Pattern,
-                                    Src)
+from containers.expressions.runtime import truth
+from containers.rules.model import (Accumulate, And, DrlError, Eval, Exists, Forall, NamedConsequence, Not, Or,
+                                    Package, Pattern, Src)
 from containers.rules.parser import parse_drl
 from containers.values import FieldDef, JavaBean, TypeRegistry
 
@@ -173,6 +174,53 @@ def _class_reactive(cls):
     """A type that opted out of property reactivity (DRL `@classReactive`, Java @ClassReactive)."""
     meta = getattr(cls, "_meta", None) or {}
     return "classReactive" in meta or any(a.endswith(".ClassReactive") for a in meta.get("annotations", ()))
+
+
+class _Guard:
+    """In a branch made for a named consequence: the `if` conditions before it were false and its
+    own (cond) is true; negated, the rule's own branch after a break[...]."""
+    kind = "guard"
+
+    def __init__(self, prev, cond, negate=False):
+        self.prev, self.cond, self.negate = prev, cond, negate
+
+
+class _GuardFn:
+    def __init__(self, fn, names):
+        self.fn = fn
+        self.names = names
+        self.source = "named consequence condition"
+
+
+def _named_branches(items):
+    """A branch's conditions with do[x] / break[x] (maybe behind if/else) as the branches they make:
+    [(conditions, consequence name or None for the rule's own)].  A named consequence fires for the
+    match so far (its branch ends there); after a break the rule's own branch needs that branch's
+    condition false (Drools' ConditionalBranch / NamedConsequence nodes)."""
+    if not any(isinstance(it, NamedConsequence) for it in items):
+        return [(items, None)]
+    out = []
+    main = []
+    for it in items:
+        if not isinstance(it, NamedConsequence):
+            main.append(it)
+            continue
+        prev = []
+        node = it
+        while node is not None:
+            if node.cond is None and not prev:
+                out.append((list(main), node.name))
+                if node.is_break:
+                    main.append(_Guard([], None, negate=True))
+            else:
+                out.append((list(main) + [_Guard(list(prev), node.cond)], node.name))
+                if node.is_break:
+                    main.append(_Guard(list(prev), node.cond, negate=True))
+            if node.cond is not None:
+                prev.append(node.cond)
+            node = node.orelse
+    out.append((main, None))
+    return out
 
 
 def _copy_ces(ces):
@@ -492,6 +540,20 @@ class _Builder:
             variant.branches.append(self.ces(_copy_ces(branch), qpkg, set(base), set(), q.dialect))
         return variant
 
+    def _guard(self, g, known):
+        """The condition of a named consequence's branch as an eval: `if (cond)`s are constraints on
+        the last pattern's fact."""
+        prev = [c for c in (self.expr(x, known) for x in g.prev) if c is not None]
+        cond = self.expr(g.cond, known) if g.cond is not None else None
+        negate = g.negate
+
+        def fn(env):
+            e = dict(env)
+            e["this"] = env.get("__last__")
+            ok = not any(truth(c(e)) for c in prev) and (cond is None or truth(cond(e)))
+            return ok != negate
+        return _GuardFn(fn, set().union(*[getattr(c, "names", set()) for c in prev + ([cond] if cond else [])]))
+
     def accumulate(self, acc: Accumulate, pkg, known, rule_types, dialect):
         inner_known = set(known)
         source = self.ces([acc.source], pkg, inner_known, rule_types, dialect)
@@ -576,6 +638,10 @@ class _Builder:
                 out.append(("accumulate", self.accumulate(ce, pkg, known, rule_types, dialect)))
             elif isinstance(ce, And):
                 out.extend(self.ces(ce.items, pkg, known, rule_types, dialect))
+            elif isinstance(ce, _Guard):
+                out.append(("eval", self._guard(ce, known)))
+            elif isinstance(ce, NamedConsequence):
+                self.err(ce.src, "do[...] and break[...] belong at the top of a rule's conditions")
             elif isinstance(ce, Or):
                 self.err(None, "'or' inside forall or accumulate is not supported")
             else:
@@ -587,13 +653,26 @@ class _Builder:
         branches = []
         rule_types = set()
         base_known = set(self.kb.globals) | set(self.kb.functions) | {n for _, n in rule.params}
+        named = []        # the consequence each branch fires: None for the rule's own
         for branch in _split_dnf(rule.lhs if isinstance(rule.lhs, _And) else _And([rule.lhs])):
-            known = set(base_known)
-            branches.append((self.ces(branch, pkg, known, rule_types, rule.dialect), known))
+            for items, name in _named_branches(branch):
+                known = set(base_known)
+                branches.append((self.ces(_copy_ces(items) if name else items, pkg, known, rule_types,
+                                          rule.dialect), known))
+                named.append(name)
         known_all = set().union(*(k for _, k in branches)) if branches else base_known
         consequence = None
         if rule.rhs is not None and rule.rhs.text.strip():
             consequence = self.block(rule.rhs, known_all, rule.dialect)
+        branch_consequences = {}
+        for bi, name in enumerate(named):
+            if name is None:
+                continue
+            src = rule.named_rhs.get(name)
+            if src is None:
+                self.err(None, f"Rule \"{rule.name}\": unknown consequence {name}")
+                continue
+            branch_consequences[bi] = self.block(src, branches[bi][1], rule.dialect) if src.text.strip() else None
         sal = rule.attributes.get("salience", 0)
         if isinstance(sal, Src):
             text = sal.text.strip()
@@ -607,6 +686,7 @@ class _Builder:
             attrs["enabled"] = bool(c({})) if c is not None else True
         cr = CompiledRule(rule, [b for b, _ in branches], consequence, sal, attrs)
         cr.types = rule_types
+        cr.branch_consequences = branch_consequences
         return cr
 
 

@@ -100,6 +100,19 @@ class Accumulate:
         self.inline = inline              # {"init": Src, "action": Src, "reverse": Src, "result": Src}
 
 
+class NamedConsequence:
+    """do[name] / break[name] in a rule's conditions, maybe behind if (cond) ... else ...: the named
+    consequence fires for the match so far; after break[name] the rest is not matched for it."""
+    kind = "named"
+
+    def __init__(self, name, is_break, cond: Src | None = None, orelse=None, src=None):
+        self.name = name              # None for an `if` whose branch has no action (not in DRL)
+        self.is_break = is_break
+        self.cond = cond              # if (cond): a constraint on the last pattern's fact
+        self.orelse = orelse          # the else part: another NamedConsequence (an `else if`) or None
+        self.src = src
+
+
 class Rule:
     def __init__(self, name, package, load_order, file, line):
         self.name = name
@@ -110,6 +123,7 @@ class Rule:
         self.attributes = {}
         self.lhs = And([])
         self.rhs: Src | None = None
+        self.named_rhs = {}    # then[name] consequences: name -> Src
         self.params = []       # queries: [(type, name)]
         self.is_query = False
         self.dialect = "java"

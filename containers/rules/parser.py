@@ -6,8 +6,8 @@ file; the compiler hands them to containers.expressions.
 from __future__ import annotations
 
 from containers.expressions.lexer import ExpressionError, Lexer, Token
-from containers.rules.model import (Accumulate, And, DrlError, Eval, Exists, Forall, Function, Not, Or,
-                                    Package, Pattern, Rule, Src, TypeDeclaration)
+from containers.rules.model import (Accumulate, And, DrlError, Eval, Exists, Forall, Function, NamedConsequence,
+                                    Not, Or, Package, Pattern, Rule, Src, TypeDeclaration)
 
 RULE_ATTRIBUTES = {"salience", "no-loop", "lock-on-active", "agenda-group", "activation-group",
                    "ruleflow-group", "auto-focus", "enabled", "dialect", "date-effective", "date-expires",
@@ -308,12 +308,26 @@ class DrlParser:
             rule.lhs = And(self.lhs_until(("then",)))
         self.expect_id("then")
         then_tok = self.toks[self.i - 1]
-        rhs_start = self.tok
+        start_i = self.i
         end_tok = self.find_rule_end()
+        # then[name] ... : named consequences after the default one
+        cuts = []
+        depth = 0
+        for j in range(start_i, self.i):
+            t = self.toks[j]
+            if t.is_op("{", "(", "["):
+                depth += 1
+            elif t.is_op("}", ")", "]"):
+                depth -= 1
+            elif depth == 0 and t.is_id("then") and self.toks[j + 1].is_op("[") and self.toks[j + 2].kind == "id" \
+                    and self.toks[j + 3].is_op("]"):
+                cuts.append((j, self.toks[j + 2].value, self.toks[j + 3]))
         a = self.end_offset(then_tok)
-        b = self.offset(end_tok)
+        b = self.offset(self.toks[cuts[0][0]]) if cuts else self.offset(end_tok)
         rule.rhs = Src(self.text[a:b], self.file, then_tok.line, then_tok.col + 4)
-        del rhs_start
+        for n, (j, name, close) in enumerate(cuts):
+            stop = self.offset(self.toks[cuts[n + 1][0]]) if n + 1 < len(cuts) else self.offset(end_tok)
+            rule.named_rhs[name] = Src(self.text[self.end_offset(close):stop], self.file, close.line, close.col + 1)
         self.next()  # 'end'
         return rule
 
@@ -444,8 +458,32 @@ class DrlParser:
             items.append(self.lhs_unary())
         return items[0] if len(items) == 1 else And(items)
 
+    def named_consequence(self):
+        """do[x] | break[x] | if (cond) do[x]|break[x] [else ...]"""
+        t = self.tok
+        if t.is_id("if"):
+            self.next()
+            first, close = self.skip_balanced("(", ")")
+            cond = self.src_between(first, close)
+            action = self.named_consequence()
+            if action.cond is not None:
+                self.error("expected do[...] or break[...] after if (...)", t)
+            node = NamedConsequence(action.name, action.is_break, cond, src=Src("if", self.file, t.line, t.col))
+            if self.tok.is_id("else"):
+                self.next()
+                node.orelse = self.named_consequence()
+            return node
+        is_break = t.value == "break"
+        self.next()
+        self.expect_op("[")
+        name = self.expect_id().value
+        self.expect_op("]")
+        return NamedConsequence(name, is_break, src=Src(t.value, self.file, t.line, t.col))
+
     def lhs_unary(self):
         t = self.tok
+        if (t.is_id("do", "break") and self.peek().is_op("[")) or (t.is_id("if") and self.peek().is_op("(")):
+            return self.named_consequence()
         if t.is_op("("):
             self.next()
             if self.tok.is_id("or", "and") and not self.peek().is_op("(", ":") or \

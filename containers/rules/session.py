@@ -2114,8 +2114,12 @@ class RuleSession:
         prev_firing, prev_act = self._firing, self._current_activation
         self._firing, self._current_activation = rule, act
         try:
-            if rule.consequence is not None:
-                rule.consequence(env)
+            consequence = rule.consequence
+            named = getattr(rule, "branch_consequences", None)
+            if named and act.key[0] in named:
+                consequence = named[act.key[0]]     # then[name] of a do[name] / break[name]
+            if consequence is not None:
+                consequence(env)
         except Exception as e:
             raise ConsequenceError(rule.name, e) from e
         finally:

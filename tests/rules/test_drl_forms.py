@@ -203,3 +203,43 @@ rule m when $p : P( age ((> 30 && < 40) || (> 10 && < 20)), name == "a" || == "b
 rule n when $p : P( age (> 1 && < 3 || == 50) ) then list.add("n " + $p.getName()); end
 """, [("a", 35), ("b", 15), ("c", 35), ("a", 25), ("b", 2), ("z", 50)])
     assert sorted(out) == ["m a35", "m b15", "n b", "n z"]
+
+
+NAMED = """
+declare Customer name : String age : int type : String discount : double end
+declare Car owner : Customer freeParking : boolean end
+rule "discounts"
+when
+    $customer : Customer( age > 60 )
+    if ( type == "Golden" ) do[giveDiscount10]
+    else if ( type == "Silver" ) break[giveDiscount5]
+    $car : Car( owner == $customer )
+then
+    modify($car) { setFreeParking( true ) };
+    list.add("parking " + $customer.getName() + " " + drools.getRule().getName());
+then[giveDiscount10]
+    modify($customer) { setDiscount( 0.1 ) };
+    list.add("10% " + $customer.getName());
+then[giveDiscount5]
+    modify($customer) { setDiscount( 0.05 ) };
+    list.add("5% " + $customer.getName() + " " + drools.getRule().getName());
+end
+rule cars salience 10 when $c : Customer() not Car(owner == $c) then insert(new Car($c, false)); end
+rule plain when $c : Customer(age < 30) do[young] then list.add("main " + $c.getName()); then[young] list.add("young " + $c.getName()); end
+"""
+
+
+def test_named_consequences_do_break_and_conditions():
+    types = TypeRegistry()
+    s = build_kbase([("t.drl", HEADER + NAMED)], types).new_session()
+    out = []
+    s.set_global("list", out)
+    cust = types.get("org.test.Customer")
+    for name, age, kind in [("gold", 70, "Golden"), ("silver", 65, "Silver"), ("bronze", 61, "Bronze"), ("kid", 10, "x")]:
+        s.insert(cust(name, age, kind, 0.0))
+    s.fire_all_rules()
+    # gold: do[] then the rule's own consequence; silver: break[] stops it; bronze: no branch taken
+    assert sorted(out) == ["10% gold", "5% silver discounts", "main kid", "parking bronze discounts",
+                           "parking gold discounts", "young kid"]
+    assert {c.name: c.discount for c in s.get_objects("org.test.Customer")} == \
+        {"gold": 0.1, "silver": 0.05, "bronze": 0.0, "kid": 0.0}
