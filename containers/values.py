@@ -36,7 +36,7 @@ import threading
 
 __all__ = [
     "Long", "Short", "Byte", "BigInteger", "Float", "Char", "LocalDateTime", "JavaSet",
-    "JavaBean", "FieldDef", "TypeRegistry", "java_type_name", "to_java_string", "java_double_str",
+    "JavaBean", "JavaHashMap", "JavaHashSet", "FieldDef", "TypeRegistry", "java_type_name", "to_java_string", "java_double_str",
     "UTC", "BigDecimal",
 ]
 
@@ -78,6 +78,65 @@ class LocalDateTime(_dt.datetime):
     """java.time.LocalDateTime (naive)."""
 
 
+def java_hash_code(v):
+    """Java hashCode of a value whose hash Java defines by value; None for identity hashes."""
+    if v is None:
+        return 0
+    if isinstance(v, bool):
+        return 1231 if v else 1237
+    if isinstance(v, str):
+        h = 0
+        for ch in v:
+            h = (31 * h + ord(ch)) & 0xFFFFFFFF
+        return h
+    if isinstance(v, float):
+        bits = struct.unpack(">q", struct.pack(">d", v if v == v else float("nan")))[0] & 0xFFFFFFFFFFFFFFFF
+        return (bits ^ (bits >> 32)) & 0xFFFFFFFF
+    if isinstance(v, int):
+        if isinstance(v, Long) or not -2 ** 31 <= v < 2 ** 31:
+            u = v & 0xFFFFFFFFFFFFFFFF
+            return (u ^ (u >> 32)) & 0xFFFFFFFF
+        return v & 0xFFFFFFFF
+    if isinstance(v, JavaBean) and getattr(type(v), "_key_fields", None):
+        h = 1
+        for k in type(v)._key_fields:
+            fh = java_hash_code(getattr(v, k, None))
+            if fh is None:
+                return None
+            h = (31 * h + fh) & 0xFFFFFFFF
+        return h
+    return None
+
+
+def java_hash_order(values):
+    """Iteration order of a java.util.HashSet filled with `values` in order (CollectSetAccumulate-
+    Function keeps a HashMap): the spread hash picks a bucket of a power-of-two table that starts
+    at 16 and doubles past 0.75 load; within a bucket, insertion order.  Values with identity
+    hashes (no Java value hash) keep insertion order."""
+    seen = {}
+    for v in values:
+        k = v if _is_hashable(v) else id(v)
+        if k not in seen:
+            seen[k] = v
+    items = list(seen.values())
+    hashes = [java_hash_code(v) for v in items]
+    if any(h is None for h in hashes):
+        return items
+    cap = 16
+    while len(items) > cap * 0.75:
+        cap *= 2
+    order = sorted(range(len(items)), key=lambda i: (hashes[i] ^ (hashes[i] >> 16)) & (cap - 1))
+    return [items[i] for i in order]
+
+
+def _is_hashable(v):
+    try:
+        hash(v)
+        return True
+    except TypeError:
+        return False
+
+
 class JavaSet(list):
     """java.util.Set with insertion order (LinkedHashSet / HashSet on the wire)."""
 
@@ -86,6 +145,32 @@ class JavaSet(list):
             return False
         self.append(value)
         return True
+
+
+class JavaHashSet(JavaSet):
+    """java.util.HashSet made by `new HashSet()`: iterates (and prints) in Java's bucket order."""
+
+    def __iter__(self):
+        return iter(java_hash_order(list.__iter__(self)))
+
+
+class JavaHashMap(dict):
+    """java.util.HashMap made by `new HashMap()`: iterates (and prints) in Java's bucket order."""
+
+    def _order(self):
+        return java_hash_order(dict.__iter__(self))
+
+    def __iter__(self):
+        return iter(self._order())
+
+    def keys(self):
+        return self._order()
+
+    def values(self):
+        return [dict.__getitem__(self, k) for k in self._order()]
+
+    def items(self):
+        return [(k, dict.__getitem__(self, k)) for k in self._order()]
 
 
 # ---------------------------------------------------------------------------------------------

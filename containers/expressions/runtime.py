@@ -459,7 +459,7 @@ def getprop(o, name):
     d = getattr(o, "__dict__", None)
     if d is not None and name in d:
         return d[name]
-    if type(o) is dict:
+    if type(o) is dict or isinstance(o, dict):
         return o.get(name)
     if o is None:
         raise NullPointerException(f"cannot read property '{name}' of null")
@@ -785,6 +785,9 @@ class _Entry:
 
     def getValue(self):
         return self.value
+
+    def __str__(self):
+        return f"{to_java_string(self.key)}={to_java_string(self.value)}"     # Map.Entry.toString
 
 
 def _num_method(v, name, args):

@@ -8,8 +8,8 @@ import random
 import time
 import uuid
 
-from containers.values import (BigInteger, Char, Float, JavaBean, JavaSet, Long, UTC, java_type_name,
-                               to_java_string)
+from containers.values import (BigInteger, Char, Float, JavaBean, JavaHashMap, JavaHashSet, JavaSet, Long, UTC,
+                               java_type_name, to_java_string)
 from containers.expressions.runtime import INT_MAX, INT_MIN, JavaException, _wrap_int, eq, truth
 
 
@@ -142,9 +142,19 @@ def construct(type_name, args, types=None):
     n = len(args)
     if name in ("ArrayList", "LinkedList", "List", "Vector", "CopyOnWriteArrayList"):
         return list(args[0]) if n and isinstance(args[0], (list, tuple, set)) else []
-    if name in ("HashMap", "LinkedHashMap", "TreeMap", "Map", "Hashtable", "ConcurrentHashMap"):
+    if name == "HashMap":
+        m = JavaHashMap()
+        if n and isinstance(args[0], dict):
+            m.update(args[0].items())
+        return m
+    if name in ("LinkedHashMap", "TreeMap", "Map", "Hashtable", "ConcurrentHashMap"):
         return dict(args[0]) if n and isinstance(args[0], dict) else {}
-    if name in ("HashSet", "LinkedHashSet", "TreeSet", "Set"):
+    if name == "HashSet":
+        s = JavaHashSet()
+        for v in (args[0] if n and isinstance(args[0], (list, tuple, set)) else ()):
+            s.add(v)
+        return s
+    if name in ("LinkedHashSet", "TreeSet", "Set"):
         return JavaSet(args[0]) if n and isinstance(args[0], (list, tuple, set)) else JavaSet()
     if name == "Date":
         if n:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import decimal
 import itertools
 import re
-import struct
 import time
 
 from containers.expressions import JavaException
 from containers.expressions.runtime import getprop, truth
 from containers.rules.kbase import CAccumulate, CompiledPattern, CompiledRule, KieBase
-from containers.values import BigInteger, JavaBean, JavaSet, Long, java_type_name
+from containers.values import BigInteger, JavaBean, JavaSet, Long, java_hash_order, java_type_name
 
 
 class ConsequenceError(Exception):
@@ -2766,68 +2765,9 @@ _ACC = {
     "sumI": lambda values: _wrap(sum(int(v) for v in _num(values)), 32),
     "sumL": lambda values: Long(_wrap(sum(int(v) for v in _num(values)), 64)), "average": _avg, "min": _min, "max": _max,
     "count": lambda values: Long(len(values)),
-    "collectList": lambda values: list(values), "collectSet": lambda values: JavaSet(java_hashset_order(values)),
+    "collectList": lambda values: list(values), "collectSet": lambda values: JavaSet(java_hash_order(values)),
     "countDistinct": lambda values: Long(len(set(values))),
 }
-
-
-def _jhash(v):
-    """Java hashCode of a value whose hash Java defines by value; None for identity hashes."""
-    if v is None:
-        return 0
-    if isinstance(v, bool):
-        return 1231 if v else 1237
-    if isinstance(v, str):
-        h = 0
-        for ch in v:
-            h = (31 * h + ord(ch)) & 0xFFFFFFFF
-        return h
-    if isinstance(v, float):
-        bits = struct.unpack(">q", struct.pack(">d", v if v == v else float("nan")))[0] & 0xFFFFFFFFFFFFFFFF
-        return (bits ^ (bits >> 32)) & 0xFFFFFFFF
-    if isinstance(v, int):
-        if isinstance(v, Long) or not -2 ** 31 <= v < 2 ** 31:
-            u = v & 0xFFFFFFFFFFFFFFFF
-            return (u ^ (u >> 32)) & 0xFFFFFFFF
-        return v & 0xFFFFFFFF
-    if isinstance(v, JavaBean) and getattr(type(v), "_key_fields", None):
-        h = 1
-        for k in type(v)._key_fields:
-            fh = _jhash(getattr(v, k, None))
-            if fh is None:
-                return None
-            h = (31 * h + fh) & 0xFFFFFFFF
-        return h
-    return None
-
-
-def java_hashset_order(values):
-    """Iteration order of a java.util.HashSet filled with `values` in order (CollectSetAccumulate-
-    Function keeps a HashMap): the spread hash picks a bucket of a power-of-two table that starts
-    at 16 and doubles past 0.75 load; within a bucket, insertion order.  Values with identity
-    hashes (no Java value hash) keep insertion order."""
-    seen = {}
-    for v in values:
-        k = v if _hashable(v) else id(v)
-        if k not in seen:
-            seen[k] = v
-    items = list(seen.values())
-    hashes = [_jhash(v) for v in items]
-    if any(h is None for h in hashes):
-        return items
-    cap = 16
-    while len(items) > cap * 0.75:
-        cap *= 2
-    order = sorted(range(len(items)), key=lambda i: (hashes[i] ^ (hashes[i] >> 16)) & (cap - 1))
-    return [items[i] for i in order]
-
-
-def _hashable(v):
-    try:
-        hash(v)
-        return True
-    except TypeError:
-        return False
 
 
 __all__ = ["RuleSession", "FactHandle", "ConsequenceError", "decimal", "re"]

@@ -243,3 +243,22 @@ def test_named_consequences_do_break_and_conditions():
                            "parking gold discounts", "young kid"]
     assert {c.name: c.discount for c in s.get_objects("org.test.Customer")} == \
         {"gold": 0.1, "silver": 0.05, "bronze": 0.0, "kid": 0.0}
+
+
+def test_hash_maps_and_sets_made_in_consequences_iterate_in_java_order():
+    # "a", "b", "c" hash to buckets 1, 2, 3 of a java.util.HashMap whatever the insertion order;
+    # a LinkedHashMap keeps insertion order
+    out, *_ = run("""
+rule a when P() then
+    java.util.Map m = new java.util.HashMap();
+    m.put("c", 3); m.put("a", 1); m.put("b", 2);
+    list.add("" + m);
+    for (Object k : m.keySet()) { list.add("k" + k); }
+    list.add(m.entrySet().toString());
+    java.util.Set s = new java.util.HashSet(); s.add("c"); s.add("a"); s.add("b"); s.add("a");
+    list.add("" + s + s.size());
+    java.util.Map lm = new java.util.LinkedHashMap(); lm.put("c", 3); lm.put("a", 1);
+    list.add("" + lm);
+end
+""", [("x", 1)])
+    assert out == ["{a=1, b=2, c=3}", "ka", "kb", "kc", "[a=1, b=2, c=3]", "[a, b, c]3", "{c=3, a=1}"]
