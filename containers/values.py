@@ -36,7 +36,7 @@ import threading
 
 __all__ = [
     "Long", "Short", "Byte", "BigInteger", "Float", "Char", "LocalDateTime", "JavaSet",
-    "JavaBean", "JavaHashMap", "JavaHashSet", "FieldDef", "TypeRegistry", "java_type_name", "to_java_string", "java_double_str",
+    "JavaBean", "JavaHashMap", "JavaHashSet", "JavaTreeMap", "JavaTreeSet", "FieldDef", "TypeRegistry", "java_type_name", "to_java_string", "java_double_str",
     "UTC", "BigDecimal",
 ]
 
@@ -171,6 +171,33 @@ class JavaHashMap(dict):
 
     def items(self):
         return [(k, dict.__getitem__(self, k)) for k in self._order()]
+
+
+def _sorted_or_as_is(values):
+    values = list(values)
+    try:
+        return sorted(values)
+    except TypeError:          # no natural order between them (Java would throw): keep them as they are
+        return values
+
+
+class JavaTreeSet(JavaSet):
+    """java.util.TreeSet made by `new TreeSet()`: iterates in natural order."""
+
+    def __iter__(self):
+        return iter(_sorted_or_as_is(list.__iter__(self)))
+
+
+class JavaTreeMap(dict):
+    """java.util.TreeMap made by `new TreeMap()`: iterates in the natural order of its keys."""
+
+    def _order(self):
+        return _sorted_or_as_is(dict.__iter__(self))
+
+    __iter__ = JavaHashMap.__iter__
+    keys = JavaHashMap.keys
+    values = JavaHashMap.values
+    items = JavaHashMap.items
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ import random
 import time
 import uuid
 
-from containers.values import (BigInteger, Char, Float, JavaBean, JavaHashMap, JavaHashSet, JavaSet, Long, UTC,
-                               java_type_name, to_java_string)
+from containers.values import (BigInteger, Char, Float, JavaBean, JavaHashMap, JavaHashSet, JavaSet, JavaTreeMap,
+                               JavaTreeSet, Long, UTC, java_type_name, to_java_string)
 from containers.expressions.runtime import INT_MAX, INT_MIN, JavaException, _wrap_int, eq, truth
 
 
@@ -147,14 +147,19 @@ def construct(type_name, args, types=None):
         if n and isinstance(args[0], dict):
             m.update(args[0].items())
         return m
-    if name in ("LinkedHashMap", "TreeMap", "Map", "Hashtable", "ConcurrentHashMap"):
+    if name == "TreeMap":
+        m = JavaTreeMap()
+        if n and isinstance(args[0], dict):
+            m.update(args[0].items())
+        return m
+    if name in ("LinkedHashMap", "Map", "Hashtable", "ConcurrentHashMap"):
         return dict(args[0]) if n and isinstance(args[0], dict) else {}
-    if name == "HashSet":
-        s = JavaHashSet()
+    if name in ("HashSet", "TreeSet"):
+        s = JavaHashSet() if name == "HashSet" else JavaTreeSet()
         for v in (args[0] if n and isinstance(args[0], (list, tuple, set)) else ()):
             s.add(v)
         return s
-    if name in ("LinkedHashSet", "TreeSet", "Set"):
+    if name in ("LinkedHashSet", "Set"):
         return JavaSet(args[0]) if n and isinstance(args[0], (list, tuple, set)) else JavaSet()
     if name == "Date":
         if n:

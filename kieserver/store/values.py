@@ -10,7 +10,7 @@ import decimal
 import orjson
 
 from containers.values import (BigInteger, Byte, Char, Float, JavaBean, JavaEnum, JavaHashMap, JavaHashSet, JavaSet,
-                               LocalDateTime, Long, Short, UTC)
+                               JavaTreeMap, JavaTreeSet, LocalDateTime, Long, Short, UTC)
 
 _TAG = "@j"
 
@@ -54,12 +54,13 @@ def _default(v):
         return {_TAG: ["tm", v.isoformat()]}
     if isinstance(v, (bytes, bytearray)):
         return {_TAG: ["b", base64.b64encode(bytes(v)).decode()]}
-    if isinstance(v, JavaHashSet):
-        return {_TAG: ["hset", _prep(list(v))]}
+    if isinstance(v, (JavaHashSet, JavaTreeSet)):
+        return {_TAG: ["hset" if isinstance(v, JavaHashSet) else "tset", _prep(list(v))]}
     if isinstance(v, JavaSet):
         return {_TAG: ["set", _prep(list(v))]}
-    if isinstance(v, JavaHashMap):
-        return {_TAG: ["hmap", [[_prep(k), _prep(x)] for k, x in v.items()]]}
+    if isinstance(v, (JavaHashMap, JavaTreeMap)):
+        tag = "hmap" if isinstance(v, JavaHashMap) else "tmap"
+        return {_TAG: [tag, [[_prep(k), _prep(x)] for k, x in v.items()]]}
     if isinstance(v, (set, frozenset)):
         return {_TAG: ["set", list(v)]}
     if isinstance(v, (dict, list, tuple)):     # subclasses of them (OPT_PASSTHROUGH_SUBCLASS)
@@ -135,12 +136,12 @@ def _revive(v, types):
         return base64.b64decode(tagged[1])
     if tag == "set":
         return JavaSet(_revive(x, types) for x in tagged[1])
-    if tag == "hset":
-        out = JavaHashSet()
+    if tag in ("hset", "tset"):
+        out = JavaHashSet() if tag == "hset" else JavaTreeSet()
         out.extend(_revive(x, types) for x in tagged[1])
         return out
-    if tag == "hmap":
-        out = JavaHashMap()
+    if tag in ("hmap", "tmap"):
+        out = JavaHashMap() if tag == "hmap" else JavaTreeMap()
         for k, x in tagged[1]:
             out[_revive(k, types)] = _revive(x, types)
         return out

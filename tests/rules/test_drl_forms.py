@@ -259,6 +259,10 @@ rule a when P() then
     list.add("" + s + s.size());
     java.util.Map lm = new java.util.LinkedHashMap(); lm.put("c", 3); lm.put("a", 1);
     list.add("" + lm);
+    java.util.Map tm = new java.util.TreeMap(); tm.put("zz", 1); tm.put("ab", 2); tm.put("b", 3);
+    java.util.Set ts = new java.util.TreeSet(); ts.add(30); ts.add(4); ts.add(100);
+    list.add("" + tm + ts);
 end
 """, [("x", 1)])
-    assert out == ["{a=1, b=2, c=3}", "ka", "kb", "kc", "[a=1, b=2, c=3]", "[a, b, c]3", "{c=3, a=1}"]
+    assert out == ["{a=1, b=2, c=3}", "ka", "kb", "kc", "[a=1, b=2, c=3]", "[a, b, c]3", "{c=3, a=1}",
+                   "{ab=2, b=3, zz=1}[4, 30, 100]"]
