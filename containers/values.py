@@ -147,30 +147,38 @@ class JavaSet(list):
         return True
 
 
-class JavaHashSet(JavaSet):
-    """java.util.HashSet made by `new HashSet()`: iterates (and prints) in Java's bucket order."""
+class _OrderedSet(JavaSet):
+    """A java.util.Set whose iteration order is not insertion order: `_order(values)` gives it."""
 
     def __iter__(self):
-        return iter(java_hash_order(list.__iter__(self)))
+        return iter(self._order(list.__iter__(self)))
 
 
-class JavaHashMap(dict):
-    """java.util.HashMap made by `new HashMap()`: iterates (and prints) in Java's bucket order."""
-
-    def _order(self):
-        return java_hash_order(dict.__iter__(self))
+class _OrderedMap(dict):
+    """A java.util.Map whose iteration order is not insertion order: `_order(keys)` gives it (for
+    every reader: for-each, keySet/values/entrySet, toString, the marshallers)."""
 
     def __iter__(self):
-        return iter(self._order())
+        return iter(self._order(dict.__iter__(self)))
 
     def keys(self):
-        return self._order()
+        return self._order(dict.__iter__(self))
 
     def values(self):
-        return [dict.__getitem__(self, k) for k in self._order()]
+        return [dict.__getitem__(self, k) for k in self.keys()]
 
     def items(self):
-        return [(k, dict.__getitem__(self, k)) for k in self._order()]
+        return [(k, dict.__getitem__(self, k)) for k in self.keys()]
+
+
+class JavaHashSet(_OrderedSet):
+    """java.util.HashSet made by `new HashSet()`: iterates (and prints) in Java's bucket order."""
+    _order = staticmethod(java_hash_order)
+
+
+class JavaHashMap(_OrderedMap):
+    """java.util.HashMap made by `new HashMap()`: iterates (and prints) in Java's bucket order."""
+    _order = staticmethod(java_hash_order)
 
 
 def _sorted_or_as_is(values):
@@ -181,23 +189,14 @@ def _sorted_or_as_is(values):
         return values
 
 
-class JavaTreeSet(JavaSet):
+class JavaTreeSet(_OrderedSet):
     """java.util.TreeSet made by `new TreeSet()`: iterates in natural order."""
-
-    def __iter__(self):
-        return iter(_sorted_or_as_is(list.__iter__(self)))
+    _order = staticmethod(_sorted_or_as_is)
 
 
-class JavaTreeMap(dict):
+class JavaTreeMap(_OrderedMap):
     """java.util.TreeMap made by `new TreeMap()`: iterates in the natural order of its keys."""
-
-    def _order(self):
-        return _sorted_or_as_is(dict.__iter__(self))
-
-    __iter__ = JavaHashMap.__iter__
-    keys = JavaHashMap.keys
-    values = JavaHashMap.values
-    items = JavaHashMap.items
+    _order = staticmethod(_sorted_or_as_is)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from scripts.bench_core import AUTH, gunicorn, wait_ready  # noqa: E402
+from scripts.bench_core import AUTH, gunicorn, server_env, wait_ready  # noqa: E402
 
 REST = "/kie-server/services/rest/server"
 PACKAGE = "org.bench"
@@ -241,18 +241,8 @@ def _post_ok(cid, body):
 
 
 def run_load(args):
-    home = tempfile.mkdtemp(prefix="kie-bench-batch-")
-    env = dict(os.environ, KIESERVER_HOME=home, KIESERVER_EXECUTOR_ENABLED="false",
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    if args.database:
-        env["KIESERVER_DATABASE_URL"] = args.database
-    from kieserver.config import load_config
-    from kieserver.store import db
-    import kieserver.store.models  # noqa: F401
-    import kieserver.ext.brm  # noqa: F401  (its table)
-    cfg = load_config(environ=env)
-    db.open_store(cfg.database_url or None, cfg.home)
-    db.close_store()
+    import kieserver.ext.brm  # noqa: F401  (its table, created with the store)
+    home, env = server_env(args, "kie-bench-batch-")
     preloads = [int(x) for x in args.preload.split(",") if x.strip()]
     kie = gunicorn("kieserver.wsgi:application", 8181, args, env)
     bare = gunicorn("scripts.bare_app:app", 8182, args, env)

@@ -72,16 +72,10 @@ def gunicorn(app, port, args, env):
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=5)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4)
-    ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--database", default="")
-    args = ap.parse_args()
-
-    home = tempfile.mkdtemp(prefix="kie-bench-")
+def server_env(args, prefix):
+    """A fresh server home and the environment for the server under test (executor off, the
+    --database URL if any), its store created once here (tables of the loaded extensions too)."""
+    home = tempfile.mkdtemp(prefix=prefix)
     env = dict(os.environ, KIESERVER_HOME=home, KIESERVER_EXECUTOR_ENABLED="false",
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     if args.database:
@@ -92,6 +86,19 @@ def main():
     cfg = load_config(environ=env)
     db.open_store(cfg.database_url or None, cfg.home)
     db.close_store()
+    return home, env
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--database", default="")
+    args = ap.parse_args()
+
+    home, env = server_env(args, "kie-bench-")
     kie = gunicorn("kieserver.wsgi:application", 8181, args, env)
     bare = gunicorn("scripts.bare_app:app", 8182, args, env)
     try:

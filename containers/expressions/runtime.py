@@ -459,7 +459,7 @@ def getprop(o, name):
     d = getattr(o, "__dict__", None)
     if d is not None and name in d:
         return d[name]
-    if type(o) is dict or isinstance(o, dict):
+    if isinstance(o, dict):
         return o.get(name)
     if o is None:
         raise NullPointerException(f"cannot read property '{name}' of null")

@@ -65,10 +65,9 @@ class CQueryCall:
 
 
 class CQueryVariant:
-    def __init__(self, name, params, free):
+    """A query compiled for one set of unbound parameters (they are bound by its patterns)."""
+    def __init__(self, name):
         self.name = name
-        self.params = params
-        self.free = free              # parameters bound by the query itself
         self.branches = []            # [[compiled CE]]
 
 
@@ -88,6 +87,7 @@ class CompiledRule:
         self.load_order = rule.load_order
         self.branches = branches      # [[compiled CE]] (one per `or` branch)
         self.consequence = consequence
+        self.branch_consequences = {}   # branch index -> then[name] of a do[name]/break[name] branch
         self.salience = salience      # int or compiled fn(env)
         self.attrs = attrs
         self.no_loop = bool(attrs.get("no-loop"))
@@ -189,7 +189,6 @@ class _GuardFn:
     def __init__(self, fn, names):
         self.fn = fn
         self.names = names
-        self.source = "named consequence condition"
 
 
 def _named_branches(items):
@@ -221,6 +220,12 @@ def _named_branches(items):
             node = node.orelse
     out.append((main, None))
     return out
+
+
+def _unbound_name(text, known):
+    """Whether an argument is a variable not bound yet (a positional argument or a query call binds it)."""
+    return bool(re.fullmatch(r"\$?[A-Za-z_]\w*", text)) and text not in known and \
+        text not in ("true", "false", "null", "this")
 
 
 def _copy_ces(ces):
@@ -317,8 +322,10 @@ class _Builder:
                 pos = ann.get("position")
                 fields.append(FieldDef(fname, ftype, dv, key="key" in ann,
                                        position=int(pos) if pos not in (None, "") else None))
+            meta = {"declared": True, "jaxb_access": "field", **d.annotations}
             if d.constants is not None:
-                self._declare_enum(d, full, fields, pkg)
+                self._declare_enum(d, full, fields, meta)
+                pkg.imports.setdefault(d.name.rsplit(".", 1)[-1], full)
                 continue
             sup = self.kb.types.get(self.resolve(d.superclass, pkg)) if d.superclass else None
             if not any(f.position is not None for f in fields):
@@ -328,11 +335,10 @@ class _Builder:
                 base = 1 + max((f.position for f in inherited if f.position is not None), default=-1)
                 for i, f in enumerate(fields):
                     f.position = base + i
-            meta = {"declared": True, "jaxb_access": "field", **d.annotations}
             self.kb.types.define(full, fields, superclass=sup, meta=meta)
             pkg.imports.setdefault(d.name.rsplit(".", 1)[-1], full)
 
-    def _declare_enum(self, d, full, fields, pkg):
+    def _declare_enum(self, d, full, fields, meta):
         """declare enum Name CONST(args), ...; fields end: each constant built with its arguments."""
         for i, f in enumerate(fields):
             f.position = i
@@ -350,9 +356,7 @@ class _Builder:
                     self.err(args, f"{d.name}.{cname} has {len(values)} arguments for {len(fields)} fields")
                     values = values[:len(fields)]
             constants.append((cname, values))
-        meta = {"declared": True, "jaxb_access": "field", **d.annotations}
         self.kb.types.define_enum(full, constants, fields, meta)
-        pkg.imports.setdefault(d.name.rsplit(".", 1)[-1], full)
 
     # -- patterns ----------------------------------------------------------------------------------
     def type_matcher(self, java_type):
@@ -413,8 +417,7 @@ class _Builder:
                     self.err(src, f"{p.type_name} has no field at position {i}")
                     continue
                 text = src.text.strip()
-                if re.fullmatch(r"\$?[A-Za-z_]\w*", text) and text not in known and \
-                        text not in ("true", "false", "null", "this"):
+                if _unbound_name(text, known):
                     # an unbound variable in a positional argument is bound to that field
                     c = self.expr(Src(fields[i].name, src.file, src.line, src.col), known)
                     if c is not None:
@@ -514,8 +517,7 @@ class _Builder:
         inputs, outputs = [], []
         for (_t, pname), arg in zip(q.params, p.positional):
             text = arg.text.strip()
-            if re.fullmatch(r"\$?[A-Za-z_]\w*", text) and text not in known and \
-                    text not in ("true", "false", "null", "this"):
+            if _unbound_name(text, known):
                 outputs.append((pname, text))    # a variable not bound yet: the query binds it
             else:
                 c = self.expr(arg, known, constraint=False, dialect=dialect)
@@ -533,7 +535,7 @@ class _Builder:
         variant = self.query_variants.get(key)
         if variant is not None:
             return variant
-        variant = self.query_variants[key] = CQueryVariant(q.name, [n for _, n in q.params], free)
+        variant = self.query_variants[key] = CQueryVariant(q.name)
         # the unbound parameters are not known inside: their positional uses bind them
         base = set(self.kb.globals) | set(self.kb.functions) | {n for _, n in q.params if n not in free}
         for branch in _split_dnf(q.lhs if isinstance(q.lhs, And) else And([q.lhs])):

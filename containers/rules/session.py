@@ -1920,15 +1920,9 @@ class RuleSession:
             for key, env, facts in items:
                 pending[key] = Activation(rule, key, env, s, next(seq), facts, 0.0, batch)
             return
-        fn = self._salience_fns.get(id(rule))
-        if fn is None:
-            fn = self._salience_fns[id(rule)] = _fast_getter_fn(s)
+        salience = self._salience_of(rule)
         for key, env, facts in items:
-            try:
-                sal = int(fn(env))
-            except Exception:  # noqa: BLE001
-                sal = self._salience(rule, env)
-            pending[key] = Activation(rule, key, env, sal, next(seq), facts, 0.0, batch)
+            pending[key] = Activation(rule, key, env, salience(env), next(seq), facts, 0.0, batch)
 
     def _linked(self, st):
         for branch in st.rule.branches:
@@ -2114,9 +2108,8 @@ class RuleSession:
         self._firing, self._current_activation = rule, act
         try:
             consequence = rule.consequence
-            named = getattr(rule, "branch_consequences", None)
-            if named and act.key[0] in named:
-                consequence = named[act.key[0]]     # then[name] of a do[name] / break[name]
+            if rule.branch_consequences:
+                consequence = rule.branch_consequences.get(act.key[0], consequence)   # then[name]
             if consequence is not None:
                 consequence(env)
         except Exception as e:

@@ -511,11 +511,12 @@ class BatchResource:
         resp.text = marshal(sr, fmt, types=types)
 
 
-__all__ = ["BrmExtension", "Long", "parse_format"]
-
-
 def _load_session(blob: bytes, types):
     """A stored session: typed JSON (kieserver/store/values.py), or the XStream map written before."""
     if blob.lstrip()[:1] == b"<":
         return unmarshal(blob, XSTREAM, MAP, types=types)
     return load_state(blob, types)
+
+
+__all__ = ["BrmExtension", "Long", "parse_format"]
+

@@ -114,7 +114,8 @@ def _unsplit(session):
         st.split = None
 
 
-def _run(seed, split):
+def _session(split):
+    """A session of DRL (split rules as built, or every rule unsplit) with `list` set."""
     types = TypeRegistry()
     kb = build_kbase([("t.drl", DRL)], types)
     s = kb.new_session()
@@ -122,6 +123,11 @@ def _run(seed, split):
         _unsplit(s)
     out = []
     s.set_global("list", out)
+    return kb, types, s, out
+
+
+def _run(seed, split):
+    kb, types, s, out = _session(split)
     rnd = random.Random(seed)
     Ctx, A, B = types.get("org.test.Ctx"), types.get("org.test.A"), types.get("org.test.B")
     ctx = s.insert(Ctx(1))
@@ -202,13 +208,7 @@ def test_head_leaving_and_coming_back_refires_every_match():
 
 
 def _lazy_session(split):
-    types = TypeRegistry()
-    kb = build_kbase([("t.drl", DRL)], types)
-    s = kb.new_session()
-    if not split:
-        _unsplit(s)
-    out = []
-    s.set_global("list", out)
+    _kb, types, s, out = _session(split)
     A, B, Ctx = types.get("org.test.A"), types.get("org.test.B"), types.get("org.test.Ctx")
     for k in range(8):
         s.insert(A("a%d" % k, k, 0.5))
